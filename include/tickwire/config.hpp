@@ -1,0 +1,63 @@
+// Config: everything tickwire will ever use is decided here, once, at start-up.
+//
+// Context::required_memory(config) tells the bytes; Context::init takes them in one piece — from
+// the allocator hook below or from a buffer you pass — and allocates nothing afterwards. The
+// formula is in README.md ("Memory").
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace tickwire {
+
+// Allocator hook with sized free, called exactly once each way per Context (init / destruction).
+struct Allocator {
+    void* (*allocate)(size_t bytes, size_t alignment, void* user) = nullptr;
+    void (*deallocate)(void* p, size_t bytes, size_t alignment, void* user) = nullptr;
+    void* user = nullptr;
+};
+
+enum class LogLevel : uint8_t { Error = 0, Warn, Info, Debug, Off };
+
+// Log hook. Messages below `level` are never formatted, so a disabled log costs one compare.
+struct LogHook {
+    void (*fn)(LogLevel level, const char* message, void* user) = nullptr;
+    void* user = nullptr;
+    LogLevel level = LogLevel::Warn;
+};
+
+enum class PollerKind : uint8_t { Auto, Epoll, Poll };
+
+struct Config {
+    // Connections of every kind (accepted, dialed, inproc ends) open at once.
+    uint32_t max_connections = 256;
+    uint32_t max_listeners = 8;
+    uint32_t max_dialers = 32;          // dial() calls alive at once (each keeps its target)
+
+    // Ring buffers: each connection direction draws one block of `ring_block_size` bytes (a power
+    // of two) from a pool of `ring_block_count` while it has bytes in flight, and gives it back
+    // when empty. An idle connection holds none.
+    uint32_t ring_block_size = 16 * 1024;
+    uint32_t ring_block_count = 128;
+
+    // Message pool: whole messages that do not sit contiguously in a ring (reassembled fragments,
+    // views the caller keeps with ReadView::retain) live in one of these slots until released.
+    uint32_t message_slots = 32;
+    uint32_t message_slot_size = 64 * 1024;
+
+    uint32_t max_timers = 64;           // user timers (Context::set_timer)
+    uint32_t event_queue_size = 1024;   // events between two next_event drains
+    uint32_t max_dns_lookups = 8;       // host names resolved at once
+
+    uint32_t connect_timeout_ms = 5000;
+    uint32_t handshake_timeout_ms = 5000;
+    uint32_t reconnect_min_ms = 100;    // dialers retry after this, doubling ...
+    uint32_t reconnect_max_ms = 5000;   // ... up to this
+
+    uint32_t listen_backlog = 511;
+    PollerKind poller = PollerKind::Auto;  // Auto: epoll on Linux, poll() elsewhere
+
+    Allocator allocator{};  // default: operator new / delete, once
+    LogHook log{};
+};
+
+} // namespace tickwire

@@ -1,0 +1,239 @@
+// The Context: one per thread that does networking. It owns every connection, listener, timer and
+// buffer, and moves all of them forward inside update(). Nothing happens between two updates, and
+// no call blocks (update() sleeps only when you pass it a timeout).
+//
+//     tickwire::Config cfg;                       // sizes of everything, once
+//     tickwire::Context ctx;
+//     if (ctx.init(cfg) != tickwire::Error::Ok) ...
+//     auto l = ctx.listen("tcp://*:9000");
+//     for (;;) {                                  // your frame
+//         ctx.update(0);                          // I/O, timers, handshakes: all of it
+//         tickwire::Event ev;
+//         while (ctx.next_event(ev)) { ... }      // accepted / connected / data / closed ...
+//         tickwire::ReadView v;
+//         while (conn.try_read(v) == tickwire::Read::Message) { use(v.data, v.size); v.release(); }
+//     }
+//
+// Ownership, the one rule: a received view belongs to you until you release() it; bytes you send
+// belong to the library from the moment send()/commit() returns Ok.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "config.hpp"
+#include "error.hpp"
+#include "handles.hpp"
+#include "stats.hpp"
+
+namespace tickwire {
+
+namespace detail { struct Engine; }
+class Context;
+
+// What try_read found.
+enum class Read : uint8_t {
+    NoData,   // nothing new; try again after the next update()
+    Partial,  // part of a unit has arrived: ReadView::received of ReadView::total (0 = unknown)
+    Message,  // a whole unit is in the view: bytes of a plain stream, or one protocol message
+    Closed,   // the connection is gone (or the handle is stale); nothing more will arrive
+};
+
+// What the bytes of a view are.
+enum class DataKind : uint8_t { Bytes, Text, Binary };
+
+// A received unit (or, for Read::Partial, the progress of one). Points into library memory that
+// stays valid and unchanged until release(), or until the end of the next update() for a
+// connection that closed. A plain stream's view must be released before the next try_read on the
+// same connection; retain() moves it into a message slot when you want to keep it longer.
+struct ReadView {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    uint64_t received = 0;      // Partial: bytes of the unit that have arrived so far
+    uint64_t total = 0;         // Partial: the unit's size when known, else 0
+    DataKind kind = DataKind::Bytes;
+    int64_t time_us = 0;        // monotonic clock when the last byte of the view arrived
+
+    // Hands the bytes back: the ring space or message slot is reused. Safe to call twice.
+    void release() noexcept;
+    // Copies the view into a message slot so it survives further reads of the connection.
+    // Errors: NoMessageSlot (pool empty, view unchanged), TooLarge (bigger than a slot).
+    TW_NODISCARD Error retain() noexcept;
+
+    // Internal bookkeeping: which buffer to give back.
+    detail::Engine* engine_ = nullptr;
+    uint64_t conn_ = 0;
+    uint64_t message_ = 0;      // message slot handle, or 0 for a ring view
+    uint32_t consume_ = 0;      // ring bytes to consume on release
+};
+
+// Space inside the tx ring, handed out by Conn::begin_write.
+struct WriteSpan {
+    uint8_t* data = nullptr;
+    size_t size = 0;
+};
+
+enum class ConnState : uint8_t {
+    Invalid,      // stale handle
+    Resolving,    // waiting for DNS
+    Connecting,   // TCP connect in progress
+    Open,
+    Closing,      // close() called: flushing what was sent, then closing
+    Backoff,      // a dialer waiting to reconnect
+    Closed,       // finished; the handle becomes invalid at the next update()
+};
+
+// A connection handle (accepted, dialed, or an in-process end). Cheap to copy; every call checks
+// the generation, so a stale handle answers InvalidHandle / Read::Closed, never crashes.
+// The Context must outlive the handles it gave out and must not move.
+class Conn {
+public:
+    Conn() noexcept = default;
+
+    // Never blocks. For a plain stream, a Message view holds the contiguous bytes that arrived
+    // (at most one ring block). See Read for the answers.
+    Read try_read(ReadView& out) noexcept;
+
+    // Queues `size` bytes for sending, all or nothing. They leave in the next update() or flush().
+    // Errors: WouldBlock (no room now; a Writable event follows when there is), TooLarge (more
+    // than a ring block), WrongState (not open yet / closing), InvalidHandle.
+    TW_NODISCARD Error send(const void* data, size_t size) noexcept;
+
+    // Zero-copy send: reserves `size` contiguous bytes in the tx ring; fill them, then commit(n)
+    // with n <= size (commit(0) cancels). Only one write may be open per connection.
+    // Errors as send(), plus PendingWrite.
+    TW_NODISCARD Result<WriteSpan> begin_write(size_t size) noexcept;
+    TW_NODISCARD Error commit(size_t size) noexcept;
+
+    // Writes what is queued now instead of at the next update(). Never blocks: what the kernel
+    // does not take stays queued.
+    TW_NODISCARD Error flush() noexcept;
+
+    // Graceful close: what was sent is flushed, then the connection closes (a Closed event
+    // follows). A dialer does not reconnect after close().
+    TW_NODISCARD Error close() noexcept;
+    // Immediate close: queued bytes are dropped and the peer sees a reset.
+    TW_NODISCARD Error abort() noexcept;
+    // Half-close: we send no more (FIN); reading goes on.
+    TW_NODISCARD Error shutdown_write() noexcept;
+
+    ConnState state() const noexcept;
+    size_t send_capacity() const noexcept;   // bytes send() would take right now
+    void set_user(void* user) noexcept;
+    void* user() const noexcept;
+
+    uint64_t id() const noexcept { return handle_; }
+    bool valid() const noexcept { return state() != ConnState::Invalid; }
+    friend bool operator==(Conn a, Conn b) noexcept { return a.handle_ == b.handle_ && a.engine_ == b.engine_; }
+    friend bool operator!=(Conn a, Conn b) noexcept { return !(a == b); }
+
+    Conn(detail::Engine* e, uint64_t h) noexcept : engine_(e), handle_(h) {}
+
+private:
+    detail::Engine* engine_ = nullptr;
+    uint64_t handle_ = 0;
+};
+
+enum class EventType : uint8_t {
+    Accepted,      // a listener accepted `conn`
+    Connected,     // a dialed `conn` is open (again, after a reconnect)
+    Data,          // new bytes or messages wait in `conn` (once until you try_read it empty)
+    Writable,      // `conn` has room again after a send answered WouldBlock
+    PeerShutdown,  // the peer sent FIN and the connection was opened with half_close
+    Error,         // `conn` (or `listener`) failed with `error`; Closed or Reconnecting follows
+    Closed,        // `conn` is finished; `error` says why (Ok: orderly), `unsent` bytes were lost
+    Reconnecting,  // a dialed `conn` lost its connection and retries after backoff
+    Timer,         // `timer` fired with its `timer_user` value
+};
+
+struct Event {
+    EventType type = EventType::Data;
+    tickwire::Error error = tickwire::Error::Ok;
+    Conn conn{};
+    ListenerId listener{};
+    TimerId timer{};
+    uint64_t timer_user = 0;
+    uint64_t unsent = 0;
+    int64_t time_us = 0;
+};
+
+const char* to_string(EventType t) noexcept;
+
+struct ListenOptions {
+    bool half_close = false;  // keep accepted connections open after the peer's FIN
+    void* user = nullptr;     // copied to each accepted connection's user()
+};
+
+struct DialOptions {
+    bool reconnect = true;          // redial with capped exponential backoff after a failure
+    bool half_close = false;
+    uint32_t connect_timeout_ms = 0;  // 0: Config::connect_timeout_ms
+    void* user = nullptr;
+};
+
+// Optional callback style: a thin layer over next_event(). Any pointer may be null.
+struct Callbacks {
+    void* user = nullptr;
+    void (*on_open)(void* user, Conn c, const Event& e) = nullptr;    // Accepted, Connected
+    void (*on_data)(void* user, Conn c, ReadView& v) = nullptr;       // each Message/Partial view
+    void (*on_writable)(void* user, Conn c) = nullptr;
+    void (*on_close)(void* user, Conn c, const Event& e) = nullptr;   // Closed, Reconnecting
+    void (*on_error)(void* user, Conn c, const Event& e) = nullptr;
+    void (*on_timer)(void* user, const Event& e) = nullptr;
+};
+
+class Context {
+public:
+    Context() noexcept = default;
+    ~Context();
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    // Bytes init() will take for this config (see README.md "Memory" for the formula).
+    static size_t required_memory(const Config& config) noexcept;
+
+    // Takes all memory once: from config.allocator (or operator new) — or from `buffer`, which
+    // must be at least required_memory(config) bytes, aligned to 64, and outlive the Context.
+    // Errors: InvalidArgument (bad sizes, ring_block_size not a power of two), OutOfMemory,
+    // BufferTooSmall, AlreadyInitialized, SystemError (no poller).
+    TW_NODISCARD Error init(const Config& config) noexcept;
+    TW_NODISCARD Error init(const Config& config, void* buffer, size_t size) noexcept;
+    // Closes everything at once and gives the memory back (also done by the destructor).
+    void shutdown() noexcept;
+    bool initialized() const noexcept { return engine_ != nullptr; }
+
+    // Moves everything: accepts, connects, DNS, reads, writes, timers, reconnects. With
+    // timeout_ms = 0 it never blocks; with more it sleeps in the poller until something happens
+    // or the timeout (or the next timer) is due. Never starts a thread.
+    TW_NODISCARD Error update(int timeout_ms) noexcept;
+    // Next queued event; false when none is left.
+    bool next_event(Event& out) noexcept;
+    // Drains events (and each connection's data) through callbacks. Call after update().
+    void dispatch(const Callbacks& cb) noexcept;
+
+    // Starts listening: "tcp://*:9000", "tcp://127.0.0.1:0", "tcp://[::1]:9000",
+    // "ipc:///tmp/x.sock", "inproc://name". Errors: InvalidUrl, UnsupportedScheme,
+    // NoListenerSlot, AddressInUse, ...
+    TW_NODISCARD Result<ListenerId> listen(const char* url, const ListenOptions& opts = {}) noexcept;
+    TW_NODISCARD Error close_listener(ListenerId l) noexcept;
+    // The port a tcp listener got (useful with port 0), or 0.
+    uint16_t listener_port(ListenerId l) const noexcept;
+
+    // Starts connecting; the Connected event says when it is open. Host names are resolved
+    // without blocking. The returned handle stays the same across reconnects.
+    TW_NODISCARD Result<Conn> dial(const char* url, const DialOptions& opts = {}) noexcept;
+
+    // A timer: fires once after delay_ms, then every repeat_ms if that is not 0.
+    TW_NODISCARD Result<TimerId> set_timer(uint32_t delay_ms, uint64_t user, uint32_t repeat_ms = 0) noexcept;
+    TW_NODISCARD Error cancel_timer(TimerId t) noexcept;
+
+    Stats stats() const noexcept;
+    // The monotonic clock the library uses, in microseconds.
+    int64_t now_us() const noexcept;
+
+    detail::Engine* engine() const noexcept { return engine_; }
+
+private:
+    detail::Engine* engine_ = nullptr;
+};
+
+} // namespace tickwire

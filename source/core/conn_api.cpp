@@ -1,0 +1,217 @@
+// tickwire::Conn and tickwire::ReadView: the calls an application makes on one connection
+// between two updates. Each validates the handle first; a stale one is an error value.
+#include <cstring>
+
+#include "core/engine.hpp"
+
+namespace tickwire {
+
+using detail::ConnSlot;
+using detail::Engine;
+
+namespace {
+ConnSlot* slot(Engine* e, uint64_t h) noexcept { return e ? e->conn_from_handle(h) : nullptr; }
+
+Error check_sendable(const ConnSlot& s) noexcept {
+    if (s.state != ConnState::Open) return Error::WrongState;
+    if (s.flags & (detail::kConnWriteShut | detail::kConnShutPending)) return Error::WrongState;
+    if (s.flags & detail::kConnWriteOpen) return Error::PendingWrite;
+    return Error::Ok;
+}
+
+// Room for `size` bytes in the tx ring (taking a block if needed), or the reason there is none.
+Error make_room(Engine& e, ConnSlot& s, size_t size) noexcept {
+    const uint32_t cap = e.blocks.block_size();
+    if (size > cap) return Error::TooLarge;
+    if (!s.tx.ensure_block(e.blocks) || s.tx.free_space(cap) < size) {
+        s.flags |= detail::kConnOweWritable;
+        if (!s.tx.has_block()) e.wait_for_block(e.index_of(s));
+        ++e.stats.send_would_block;
+        return Error::WouldBlock;
+    }
+    return Error::Ok;
+}
+} // namespace
+
+Read Conn::try_read(ReadView& out) noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s || s->state == ConnState::Invalid) return Read::Closed;
+    Engine& e = *engine_;
+    if (s->rx.empty()) {
+        s->flags &= static_cast<uint16_t>(~detail::kConnDataNotified);
+        const bool finished = s->state == ConnState::Closed || s->state == ConnState::Backoff ||
+                              (s->flags & detail::kConnPeerEof);
+        return finished ? Read::Closed : Read::NoData;
+    }
+    detail::RingSpan rs[2];
+    (void)s->rx.readable(e.blocks, rs);
+    out = ReadView();
+    out.data = rs[0].data;
+    out.size = rs[0].size;
+    out.received = rs[0].size;
+    out.total = rs[0].size;
+    out.kind = DataKind::Bytes;
+    out.time_us = s->last_rx_us;
+    out.engine_ = engine_;
+    out.conn_ = handle_;
+    out.consume_ = rs[0].size;
+    s->rx_lent = rs[0].size;
+    return Read::Message;
+}
+
+void ReadView::release() noexcept {
+    if (!engine_) return;
+    if (message_) {
+        (void)engine_->messages.release(message_);
+    } else if (consume_) {
+        ConnSlot* s = engine_->conn_from_handle(conn_);
+        if (s) engine_->consume_rx(*s, consume_);
+    }
+    *this = ReadView();
+}
+
+Error ReadView::retain() noexcept {
+    if (!engine_) return Error::InvalidHandle;
+    if (message_) return Error::Ok;  // already in a slot
+    Engine& e = *engine_;
+    if (size > e.messages.slot_size()) return Error::TooLarge;
+    const uint64_t m = e.messages.acquire();
+    if (!m) return Error::NoMessageSlot;
+    uint8_t* dst = e.messages.data(m);
+    std::memcpy(dst, data, size);
+    ConnSlot* s = e.conn_from_handle(conn_);
+    if (s && consume_) e.consume_rx(*s, consume_);
+    data = dst;
+    consume_ = 0;
+    message_ = m;
+    return Error::Ok;
+}
+
+Error Conn::send(const void* data, size_t size) noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    Error err = check_sendable(*s);
+    if (err != Error::Ok) return err;
+    if (size == 0) return Error::Ok;
+    Engine& e = *engine_;
+    err = make_room(e, *s, size);
+    if (err != Error::Ok) return err;
+    s->tx.write(e.blocks, static_cast<const uint8_t*>(data), static_cast<uint32_t>(size));
+    e.list(e.index_of(*s));
+    return Error::Ok;
+}
+
+Result<WriteSpan> Conn::begin_write(size_t size) noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    Error err = check_sendable(*s);
+    if (err != Error::Ok) return err;
+    Engine& e = *engine_;
+    err = make_room(e, *s, size);
+    if (err != Error::Ok) return err;
+    const uint32_t cap = e.blocks.block_size();
+    if (s->tx.empty()) s->tx.head = s->tx.tail = 0;  // an empty ring can start at offset 0
+    if (s->tx.contiguous_free(cap) < size) {
+        // Room exists but wraps; zero-copy needs one piece. Try again once it drains.
+        s->tx.release_if_empty(e.blocks);
+        s->flags |= detail::kConnOweWritable;
+        ++e.stats.send_would_block;
+        return Error::WouldBlock;
+    }
+    s->flags |= detail::kConnWriteOpen;
+    s->write_reserved = static_cast<uint32_t>(size);
+    return WriteSpan{s->tx.tail_ptr(e.blocks), size};
+}
+
+Error Conn::commit(size_t size) noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    if (!(s->flags & detail::kConnWriteOpen)) return Error::WrongState;
+    if (size > s->write_reserved) return Error::InvalidArgument;
+    Engine& e = *engine_;
+    s->flags &= static_cast<uint16_t>(~detail::kConnWriteOpen);
+    s->write_reserved = 0;
+    s->tx.produced(static_cast<uint32_t>(size));
+    if (s->tx.empty()) s->tx.release_if_empty(e.blocks);
+    else e.list(e.index_of(*s));
+    return Error::Ok;
+}
+
+Error Conn::flush() noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    Engine& e = *engine_;
+    const uint32_t c = e.index_of(*s);
+    if (s->state != ConnState::Open && s->state != ConnState::Closing) return Error::WrongState;
+    if (s->tx.empty()) return Error::Ok;
+    s->flags |= detail::kConnWritable;  // ask the OS; it answers WouldBlock if it has no room
+    e.write_pending(c);
+    if (s->state == ConnState::Closed) return s->close_reason == Error::Ok ? Error::Closed : s->close_reason;
+    e.tx_drained(c);
+    return Error::Ok;
+}
+
+Error Conn::close() noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    Engine& e = *engine_;
+    const uint32_t c = e.index_of(*s);
+    s->flags |= detail::kConnNoReconnect;
+    if (s->dialer != detail::kNone) e.dialers[s->dialer].reconnect = false;
+    switch (s->state) {
+    case ConnState::Open:
+        s->state = ConnState::Closing;
+        if (s->tx.empty() && !(s->flags & detail::kConnWriteOpen)) e.close_now(c, Error::Ok, false);
+        else e.list(c);
+        return Error::Ok;
+    case ConnState::Closing:
+    case ConnState::Closed:
+        return Error::Ok;
+    default:
+        e.close_now(c, Error::Ok, false);
+        return Error::Ok;
+    }
+}
+
+Error Conn::abort() noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    Engine& e = *engine_;
+    s->flags |= detail::kConnNoReconnect;
+    if (s->state == ConnState::Closed) return Error::Ok;
+    e.close_now(e.index_of(*s), Error::Closed, true);
+    return Error::Ok;
+}
+
+Error Conn::shutdown_write() noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    if (s->state != ConnState::Open) return Error::WrongState;
+    s->flags |= detail::kConnShutPending;
+    engine_->list(engine_->index_of(*s));
+    return Error::Ok;
+}
+
+ConnState Conn::state() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    return s ? s->state : ConnState::Invalid;
+}
+
+size_t Conn::send_capacity() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s || check_sendable(*s) != Error::Ok) return 0;
+    const uint32_t cap = engine_->blocks.block_size();
+    if (!s->tx.has_block()) return engine_->blocks.empty() ? 0 : cap;
+    return s->tx.free_space(cap);
+}
+
+void Conn::set_user(void* user) noexcept {
+    if (ConnSlot* s = slot(engine_, handle_)) s->user = user;
+}
+
+void* Conn::user() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    return s ? s->user : nullptr;
+}
+
+} // namespace tickwire

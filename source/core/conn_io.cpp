@@ -1,0 +1,373 @@
+// One connection's I/O inside update(): read into the rx ring, write out of the tx ring, finish a
+// connect, and every way a connection ends. Nothing here blocks; every OS answer is a value.
+#include <cstdarg>
+#include <cstdio>
+
+#include "core/engine.hpp"
+
+namespace tickwire::detail {
+
+namespace {
+// Events one connection's processing may add at most (Data, Error, Closed, Writable, ...).
+constexpr uint32_t kEventsPerConn = 6;
+} // namespace
+
+void Engine::log(LogLevel level, const char* fmt, ...) noexcept {
+    if (!log_enabled(level)) return;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    config.log.fn(level, buf, config.log.user);
+}
+
+void Engine::emit(EventType type, uint32_t c, Error err, uint64_t unsent) noexcept {
+    Event ev;
+    ev.type = type;
+    ev.error = err;
+    if (c != kNone) ev.conn = conn_handle(c);
+    ev.unsent = unsent;
+    ev.time_us = now_us;
+    if (!events.push(ev)) {
+        ++stats.events_dropped;  // update() defers work before this can happen; counted if it does
+        log(LogLevel::Error, "event queue full: dropped %s", to_string(type));
+        return;
+    }
+    if (events.size() > stats.events_high_water) stats.events_high_water = events.size();
+}
+
+uint32_t Engine::alloc_conn() noexcept {
+    if (conn_free_count == 0) return kNone;
+    const uint32_t i = conn_free[--conn_free_count];
+    ConnSlot& c = conns[i];
+    // A freed slot may still sit in the work list or the block waiters: keep those bits so it
+    // is never queued twice.
+    const uint16_t keep = c.flags & (kConnListed | kConnWaitBlock);
+    const uint32_t gen = c.gen;
+    c = ConnSlot();
+    c.gen = gen;
+    c.flags = keep;
+    c.state = ConnState::Open;
+    ++conns_open;
+    if (conns_open > stats.connections_high_water) stats.connections_high_water = conns_open;
+    return i;
+}
+
+Error Engine::register_socket(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    const uint8_t interest = platform::kReadable | platform::kWritable;
+    Error e = poller.add(s.fd, c, interest);
+    if (e == Error::Ok) s.flags |= kConnRegistered;
+    return e;
+}
+
+void Engine::update_interest(uint32_t c) noexcept {
+    if (poller.backend() != platform::PollerBackend::Poll) return;
+    ConnSlot& s = conns[c];
+    if (!(s.flags & kConnRegistered)) return;
+    uint8_t interest = 0;
+    const bool connecting = s.state == ConnState::Connecting;
+    const bool want_read = !connecting && !(s.flags & (kConnReadable | kConnPeerEof)) &&
+                           s.rx.free_space(blocks.block_size()) > 0;
+    const bool want_write = !(s.flags & kConnWritable) && (connecting || !s.tx.empty());
+    if (want_read) interest |= platform::kReadable;
+    if (want_write) interest |= platform::kWritable;
+    poller.set_interest(s.fd, c, interest);
+}
+
+void Engine::wait_for_block(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.flags & kConnWaitBlock) return;
+    s.flags |= kConnWaitBlock;
+    (void)block_waiters.push(c);
+}
+
+void Engine::notify_data(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.rx.empty() || (s.flags & kConnDataNotified)) return;
+    s.flags |= kConnDataNotified;
+    emit(EventType::Data, c);
+}
+
+void Engine::process_conn(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    s.flags &= static_cast<uint16_t>(~kConnListed);
+    if (s.flags & kConnInGraveyard) return;
+    switch (s.state) {
+    case ConnState::Connecting:
+        if (s.flags & kConnWritable) finish_connect(c);
+        break;
+    case ConnState::Open:
+    case ConnState::Closing:
+        if (s.transport != Transport::Inproc && (s.flags & kConnReadable) && !(s.flags & kConnPeerEof) &&
+            s.state == ConnState::Open)
+            read_socket(c);
+        if (s.state == ConnState::Closed) return;
+        if (!s.tx.empty() && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
+        if (s.state == ConnState::Closed) return;
+        tx_drained(c);
+        break;
+    default: break;
+    }
+    if (s.state != ConnState::Closed && !(s.flags & kConnInGraveyard)) update_interest(c);
+}
+
+void Engine::read_socket(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    const uint32_t cap = blocks.block_size();
+    for (;;) {
+        if (!s.rx.ensure_block(blocks)) {
+            // Pool empty: stop reading; the kernel keeps the bytes until a block frees up.
+            ++stats.ring_block_waits;
+            wait_for_block(c);
+            break;
+        }
+        RingSpan rs[2];
+        const int n = s.rx.writable(blocks, rs);
+        if (n == 0) break;  // ring full: resumes when the application consumes
+        platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
+        const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
+        ++stats.read_syscalls;
+        platform::IoResult r = platform::read_stream(s.fd, spans, n);
+        if (r.bytes > 0) {
+            s.rx.produced(static_cast<uint32_t>(r.bytes));
+            stats.bytes_received += r.bytes;
+            s.last_rx_us = now_us;
+            // A short read emptied the socket; a new edge comes with new bytes. Unless the peer
+            // hung up: its FIN may have come with these bytes and brings no further edge.
+            if (r.bytes < want && !(s.flags & kConnHupSeen)) {
+                s.flags &= static_cast<uint16_t>(~kConnReadable);
+                break;
+            }
+            if (s.rx.used() == cap) break;
+            continue;
+        }
+        if (r.error == Error::WouldBlock) { s.flags &= static_cast<uint16_t>(~kConnReadable); break; }
+        s.rx.release_if_empty(blocks);
+        if (r.error == Error::PeerClosed) {
+            notify_data(c);
+            on_peer_eof(c);
+        } else {
+            fail_conn(c, r.error);
+        }
+        return;
+    }
+    s.rx.release_if_empty(blocks);
+    notify_data(c);
+}
+
+void Engine::write_pending(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.transport == Transport::Inproc) {
+        inproc_transfer(c);
+        return;
+    }
+    while (!s.tx.empty()) {
+        RingSpan rs[2];
+        const int n = s.tx.readable(blocks, rs);
+        platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
+        const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
+        ++stats.write_syscalls;
+        platform::IoResult r = platform::write_stream(s.fd, spans, n);
+        if (r.bytes > 0) {
+            s.tx.consumed(static_cast<uint32_t>(r.bytes));
+            stats.bytes_sent += r.bytes;
+            if (r.bytes < want) { s.flags &= static_cast<uint16_t>(~kConnWritable); break; }
+            continue;
+        }
+        if (r.error == Error::WouldBlock || r.error == Error::Ok) {
+            s.flags &= static_cast<uint16_t>(~kConnWritable);
+            break;
+        }
+        fail_conn(c, r.error);
+        return;
+    }
+}
+
+// In-process: the bytes move from our tx ring straight into the peer's rx ring.
+void Engine::inproc_transfer(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.peer == kNone) {
+        fail_conn(c, Error::BrokenPipe);
+        return;
+    }
+    const uint32_t p = s.peer;
+    ConnSlot& peer = conns[p];
+    if (!peer.rx.ensure_block(blocks)) {
+        ++stats.ring_block_waits;
+        wait_for_block(c);
+        return;
+    }
+    const uint32_t room = peer.rx.free_space(blocks.block_size());
+    uint32_t left = s.tx.used() < room ? s.tx.used() : room;
+    const uint32_t moved = left;
+    while (left > 0) {
+        RingSpan rs[2];
+        (void)s.tx.readable(blocks, rs);
+        const uint32_t n = rs[0].size < left ? rs[0].size : left;
+        peer.rx.write(blocks, rs[0].data, n);
+        s.tx.consumed(n);
+        left -= n;
+    }
+    peer.rx.release_if_empty(blocks);
+    if (moved > 0) {
+        stats.bytes_sent += moved;
+        stats.bytes_received += moved;
+        peer.last_rx_us = now_us;
+        notify_data(p);
+    }
+    // What did not fit waits until the peer consumes (consume_rx lists us again).
+}
+
+void Engine::tx_drained(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
+    if ((s.flags & kConnOweWritable) && s.state == ConnState::Open &&
+        (s.tx.has_block() ? s.tx.free_space(blocks.block_size()) > 0 : !blocks.empty())) {
+        s.flags &= static_cast<uint16_t>(~kConnOweWritable);
+        emit(EventType::Writable, c);
+    }
+    if (!s.tx.empty()) return;
+    if (s.flags & kConnShutPending) {
+        s.flags &= static_cast<uint16_t>(~kConnShutPending);
+        s.flags |= kConnWriteShut;
+        if (s.transport == Transport::Inproc) {
+            if (s.peer != kNone) on_peer_eof(s.peer);
+        } else {
+            Error e = platform::shutdown_write(s.fd);
+            if (e != Error::Ok) { fail_conn(c, e); return; }
+        }
+    }
+    if (s.state == ConnState::Closing) close_now(c, Error::Ok, false);
+}
+
+void Engine::on_peer_eof(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.flags & kConnPeerEof) return;
+    s.flags |= kConnPeerEof;
+    s.flags &= static_cast<uint16_t>(~kConnReadable);
+    if (s.flags & kConnHalfClose) {
+        emit(EventType::PeerShutdown, c);
+        return;
+    }
+    // Not half-closing: finish sending what was queued, then close. Unread bytes stay readable
+    // until the next update.
+    if (s.state == ConnState::Open) s.state = ConnState::Closing;
+    if (s.tx.empty()) close_now(c, Error::Ok, false);
+    else list(c);
+}
+
+void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
+    const uint32_t c = index_of(s);
+    if (n > s.rx.used()) n = s.rx.used();
+    s.rx.consumed(n);
+    s.rx_lent = 0;
+    s.rx.release_if_empty(blocks);
+    if (s.flags & kConnInGraveyard) return;
+    // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
+    if (s.flags & kConnReadable) list(c);
+    if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
+    if (!blocks.empty() && block_waiters.size() > 0) {
+        uint32_t w;
+        if (block_waiters.pop(w)) {
+            conns[w].flags &= static_cast<uint16_t>(~kConnWaitBlock);
+            list(w);
+        }
+    }
+}
+
+void Engine::fail_conn(uint32_t c, Error err) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    if (err != Error::Ok) {
+        ++stats.connections_failed;
+        log(LogLevel::Info, "connection %u failed: %s", c, to_string(err));
+        emit(EventType::Error, c, err);
+    }
+    const bool redial = s.dialer != kNone && dialers[s.dialer].reconnect && !(s.flags & kConnNoReconnect);
+    if (!redial) {
+        close_now(c, err, err != Error::Ok);
+        return;
+    }
+    // Keep the slot (and the handle) for the next attempt; drop this connection's socket.
+    if (s.flags & kConnRegistered) poller.remove(s.fd, c);
+    platform::close_socket(s.fd, true);
+    s.fd = platform::kInvalidSocket;
+    const uint64_t unsent = s.tx.used();
+    stats.unsent_bytes_dropped += unsent;
+    s.tx.release(blocks);
+    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose);
+    s.close_reason = err;
+    deadlines.cancel(conn_deadline(c));
+    emit(EventType::Reconnecting, c, err, unsent);
+    s.state = ConnState::Backoff;
+    // Unread bytes stay readable until the next update, like a closed connection's.
+    s.flags |= kConnInGraveyard;
+    graveyard[graveyard_count++] = c;
+    dial_backoff(s.dialer);
+}
+
+void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.flags & kConnInGraveyard) {
+        // A dialer's connection in backoff that the application closes: free it for good.
+        if (s.state == ConnState::Backoff) {
+            if (s.dialer != kNone) {
+                deadlines.cancel(dialer_deadline(s.dialer));
+                dialers[s.dialer].in_use = false;
+                s.dialer = kNone;
+            }
+            s.state = ConnState::Closed;
+            s.close_reason = reason;
+            emit(EventType::Closed, c, reason, 0);
+        }
+        return;
+    }
+    if (s.flags & kConnRegistered) poller.remove(s.fd, c);
+    if (s.fd != platform::kInvalidSocket) platform::close_socket(s.fd, reset);
+    s.fd = platform::kInvalidSocket;
+    const uint64_t unsent = s.tx.used();
+    stats.unsent_bytes_dropped += unsent;
+    s.tx.release(blocks);
+    if (s.peer != kNone) {
+        // The other in-process end sees what a socket peer would: FIN, or a reset.
+        const uint32_t p = s.peer;
+        conns[p].peer = kNone;
+        s.peer = kNone;
+        if (reset) fail_conn(p, Error::ConnectionReset);
+        else on_peer_eof(p);
+    }
+    deadlines.cancel(conn_deadline(c));
+    if (s.dialer != kNone) {
+        deadlines.cancel(dialer_deadline(s.dialer));
+        dialers[s.dialer].in_use = false;
+        s.dialer = kNone;
+    }
+    s.state = ConnState::Closed;
+    s.close_reason = reason;
+    s.flags = static_cast<uint16_t>((s.flags & (kConnListed | kConnWaitBlock | kConnDataNotified)) | kConnInGraveyard);
+    graveyard[graveyard_count++] = c;
+    emit(EventType::Closed, c, reason, unsent);
+}
+
+void Engine::free_graveyard() noexcept {
+    for (uint32_t i = 0; i < graveyard_count; ++i) {
+        const uint32_t c = graveyard[i];
+        ConnSlot& s = conns[c];
+        s.rx.release(blocks);
+        s.rx_lent = 0;
+        s.flags &= static_cast<uint16_t>(~(kConnInGraveyard | kConnDataNotified));
+        if (s.state == ConnState::Backoff) continue;  // the dialer keeps its slot
+        s.state = ConnState::Invalid;
+        s.gen = next_gen(s.gen);
+        s.user = nullptr;
+        conn_free[conn_free_count++] = c;
+        --conns_open;
+    }
+    graveyard_count = 0;
+}
+
+uint32_t events_per_conn() noexcept { return kEventsPerConn; }
+
+} // namespace tickwire::detail

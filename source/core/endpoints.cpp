@@ -1,0 +1,279 @@
+// Listening, accepting, dialing and redialing, for every transport the core carries:
+// tcp:// and ipc:// (stream sockets) and inproc:// (memory to memory, no syscalls).
+#include <cstring>
+
+#include "core/engine.hpp"
+
+namespace tickwire::detail {
+
+namespace {
+// How long a listener rests after the OS ran out of descriptors, before it accepts again.
+constexpr int64_t kAcceptRetryUs = 100 * 1000;
+
+bool transport_for(Scheme s, Transport& out) noexcept {
+    switch (s) {
+    case Scheme::Tcp: out = Transport::Tcp; return true;
+    case Scheme::Ipc: out = Transport::Ipc; return true;
+    case Scheme::Inproc: out = Transport::Inproc; return true;
+    default: return false;  // ws, tls, sockety: the protocol layers claim these
+    }
+}
+
+bool copy_name(const StringView& v, char* out, size_t cap) noexcept {
+    if (v.size >= cap) return false;
+    std::memcpy(out, v.data, v.size);
+    out[v.size] = 0;
+    return true;
+}
+
+// Numeric hosts, "localhost" and "*". Anything else needs DNS.
+bool numeric_address(const Url& u, bool for_listen, platform::Address& out) noexcept {
+    if (u.host.equals("localhost"))
+        return platform::make_ip_address("127.0.0.1", 9, u.port, false, out);
+    if (u.host.equals("*")) return for_listen && platform::make_ip_address("*", 1, u.port, true, out);
+    return platform::make_ip_address(u.host.data, u.host.size, u.port, false, out);
+}
+} // namespace
+
+Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opts) noexcept {
+    Url u;
+    Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
+    if (e != Error::Ok) return e;
+    Transport t;
+    if (!transport_for(u.scheme, t)) return Error::UnsupportedScheme;
+    uint32_t li = kNone;
+    for (uint32_t i = 0; i < config.max_listeners; ++i)
+        if (!listeners[i].in_use) { li = i; break; }
+    if (li == kNone) return Error::NoListenerSlot;
+    ListenerSlot& l = listeners[li];
+    const uint32_t gen = l.gen;
+    l = ListenerSlot();
+    l.gen = gen;
+    l.transport = t;
+    l.half_close = opts.half_close;
+    l.user = opts.user;
+
+    if (t == Transport::Inproc) {
+        if (!copy_name(u.path, l.name, sizeof l.name)) return Error::NameTooLong;
+        for (uint32_t i = 0; i < config.max_listeners; ++i)
+            if (listeners[i].in_use && listeners[i].transport == Transport::Inproc && std::strcmp(listeners[i].name, l.name) == 0)
+                return Error::AddressInUse;
+        l.in_use = true;
+        return ListenerId{make_handle(li, l.gen)};
+    }
+
+    platform::Address addr;
+    if (t == Transport::Ipc) {
+        e = platform::make_unix_address(u.path.data, u.path.size, addr);
+        if (e != Error::Ok) return e;
+        (void)copy_name(u.path, l.name, sizeof l.name);
+    } else if (!numeric_address(u, true, addr)) {
+        return Error::InvalidUrl;  // a listener binds numeric addresses only
+    }
+    e = platform::listen_stream(addr, static_cast<int>(config.listen_backlog), l.fd);
+    if (e != Error::Ok && t == Transport::Tcp && u.host.equals("*")) {
+        // No IPv6 on this machine: "*" falls back to IPv4-any.
+        (void)platform::make_ip_address("*", 1, u.port, false, addr);
+        e = platform::listen_stream(addr, static_cast<int>(config.listen_backlog), l.fd);
+    }
+    if (e != Error::Ok) return e;
+    platform::Address bound;
+    if (platform::local_address(l.fd, bound) == Error::Ok) l.port = platform::address_port(bound);
+    e = poller.add(l.fd, listener_token_base() + li, platform::kReadable);
+    if (e != Error::Ok) {
+        platform::close_socket(l.fd);
+        return e;
+    }
+    l.in_use = true;
+    return ListenerId{make_handle(li, l.gen)};
+}
+
+Error Engine::close_listener(ListenerId id) noexcept {
+    const uint32_t li = handle_index(id.value);
+    if (li >= config.max_listeners) return Error::InvalidHandle;
+    ListenerSlot& l = listeners[li];
+    if (!l.in_use || l.gen != handle_gen(id.value)) return Error::InvalidHandle;
+    if (l.fd != platform::kInvalidSocket) {
+        poller.remove(l.fd, listener_token_base() + li);
+        platform::close_socket(l.fd);
+    }
+    if (l.transport == Transport::Ipc) platform::unlink_path(l.name);
+    deadlines.cancel(listener_deadline(li));
+    l.fd = platform::kInvalidSocket;
+    l.in_use = false;
+    l.gen = next_gen(l.gen);
+    return Error::Ok;
+}
+
+void Engine::accept_ready(uint32_t li) noexcept {
+    ListenerSlot& l = listeners[li];
+    while (l.ready) {
+        if (events.room() < 2) { ++stats.events_deferred; return; }  // the rest next update
+        platform::SocketHandle fd;
+        const Error e = platform::accept_stream(l.fd, fd);
+        if (e == Error::WouldBlock) { l.ready = false; break; }
+        if (e != Error::Ok) {
+            // Out of descriptors (or another OS failure): rest, then try again; the pending
+            // clients wait in the kernel's backlog.
+            log(LogLevel::Warn, "accept failed: %s; retrying in 100 ms", to_string(e));
+            deadlines.arm(listener_deadline(li), now_us + kAcceptRetryUs);
+            return;
+        }
+        const uint32_t c = alloc_conn();
+        if (c == kNone) {
+            // Full: refuse this one cleanly, serve the rest.
+            platform::close_socket(fd);
+            ++stats.connections_refused;
+            continue;
+        }
+        ConnSlot& s = conns[c];
+        s.fd = fd;
+        s.transport = l.transport;
+        s.listener = li;
+        s.user = l.user;
+        if (l.half_close) s.flags |= kConnHalfClose;
+        if (register_socket(c) != Error::Ok) {
+            close_now(c, Error::SystemError, true);
+            continue;
+        }
+        ++stats.connections_accepted;
+        Event ev;
+        ev.type = EventType::Accepted;
+        ev.conn = conn_handle(c);
+        ev.listener = ListenerId{make_handle(li, l.gen)};
+        ev.time_us = now_us;
+        (void)events.push(ev);
+        update_interest(c);
+    }
+}
+
+Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcept {
+    Url u;
+    Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
+    if (e != Error::Ok) return e;
+    Transport t;
+    if (!transport_for(u.scheme, t)) return Error::UnsupportedScheme;
+    uint32_t di = kNone;
+    for (uint32_t i = 0; i < max_dialers; ++i)
+        if (!dialers[i].in_use) { di = i; break; }
+    if (di == kNone) return Error::NoConnectionSlot;
+    DialerSlot& d = dialers[di];
+    d = DialerSlot();
+    d.transport = t;
+    d.reconnect = opts.reconnect;
+    d.connect_timeout_ms = opts.connect_timeout_ms ? opts.connect_timeout_ms : config.connect_timeout_ms;
+    d.backoff_ms = config.reconnect_min_ms;
+    d.port = u.port;
+    if (t == Transport::Tcp) {
+        if (!copy_name(u.host, d.host, sizeof d.host)) return Error::NameTooLong;
+        if (u.host.equals("*")) return Error::InvalidUrl;
+        d.resolved = numeric_address(u, false, d.address);
+        if (!d.resolved) return Error::UnsupportedScheme;  // host names: see the DNS client
+    } else if (t == Transport::Ipc) {
+        e = platform::make_unix_address(u.path.data, u.path.size, d.address);
+        if (e != Error::Ok) return e;
+        d.resolved = true;
+    } else {
+        if (!copy_name(u.path, d.host, sizeof d.host)) return Error::NameTooLong;
+    }
+    const uint32_t c = alloc_conn();
+    if (c == kNone) return Error::NoConnectionSlot;
+    d.in_use = true;
+    d.conn = c;
+    ConnSlot& s = conns[c];
+    s.dialer = di;
+    s.transport = t;
+    s.user = opts.user;
+    if (opts.half_close) s.flags |= kConnHalfClose;
+    s.state = ConnState::Connecting;
+    dial_start(di);
+    return conn_handle(c);
+}
+
+void Engine::dial_start(uint32_t di) noexcept {
+    DialerSlot& d = dialers[di];
+    const uint32_t c = d.conn;
+    ConnSlot& s = conns[c];
+    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose);
+    if (d.transport == Transport::Inproc) {
+        s.state = ConnState::Connecting;
+        const Error e = inproc_connect(di);
+        if (e != Error::Ok) fail_conn(c, e);
+        return;
+    }
+    s.state = ConnState::Connecting;
+    const Error e = platform::connect_stream(d.address, s.fd);
+    if (e != Error::Ok && e != Error::WouldBlock) {
+        fail_conn(c, e);
+        return;
+    }
+    if (register_socket(c) != Error::Ok) {
+        fail_conn(c, Error::SystemError);
+        return;
+    }
+    deadlines.arm(conn_deadline(c), now_us + static_cast<int64_t>(d.connect_timeout_ms) * 1000);
+    if (e == Error::Ok) {  // connected at once (Unix sockets often are)
+        s.flags |= kConnWritable;
+        finish_connect(c);
+    }
+    update_interest(c);
+}
+
+void Engine::finish_connect(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    const Error e = platform::connect_result(s.fd);
+    if (e == Error::WouldBlock) return;
+    if (e != Error::Ok) {
+        fail_conn(c, e);
+        return;
+    }
+    deadlines.cancel(conn_deadline(c));
+    s.state = ConnState::Open;
+    if (s.dialer != kNone) dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
+    ++stats.connections_dialed;
+    emit(EventType::Connected, c);
+    list(c);  // bytes may already be waiting
+}
+
+void Engine::dial_backoff(uint32_t di) noexcept {
+    DialerSlot& d = dialers[di];
+    deadlines.arm(dialer_deadline(di), now_us + static_cast<int64_t>(d.backoff_ms) * 1000);
+    const uint64_t next = static_cast<uint64_t>(d.backoff_ms) * 2;
+    d.backoff_ms = next > config.reconnect_max_ms ? config.reconnect_max_ms : static_cast<uint32_t>(next);
+}
+
+// inproc: both ends live in this context. The listener's side is a new accepted connection.
+Error Engine::inproc_connect(uint32_t di) noexcept {
+    DialerSlot& d = dialers[di];
+    uint32_t li = kNone;
+    for (uint32_t i = 0; i < config.max_listeners; ++i)
+        if (listeners[i].in_use && listeners[i].transport == Transport::Inproc && std::strcmp(listeners[i].name, d.host) == 0) {
+            li = i;
+            break;
+        }
+    if (li == kNone) return Error::ConnectRefused;
+    const uint32_t b = alloc_conn();
+    if (b == kNone) return Error::NoConnectionSlot;
+    const uint32_t a = d.conn;
+    ListenerSlot& l = listeners[li];
+    ConnSlot& sb = conns[b];
+    sb.transport = Transport::Inproc;
+    sb.listener = li;
+    sb.user = l.user;
+    if (l.half_close) sb.flags |= kConnHalfClose;
+    sb.peer = a;
+    conns[a].peer = b;
+    conns[a].state = ConnState::Open;
+    ++stats.connections_accepted;
+    ++stats.connections_dialed;
+    Event ev;
+    ev.type = EventType::Accepted;
+    ev.conn = conn_handle(b);
+    ev.listener = ListenerId{make_handle(li, l.gen)};
+    ev.time_us = now_us;
+    (void)events.push(ev);
+    emit(EventType::Connected, a);
+    return Error::Ok;
+}
+
+} // namespace tickwire::detail

@@ -1,0 +1,201 @@
+// The engine behind tickwire::Context: every table the context owns, laid out once in its arena.
+// Public API calls (context.cpp, conn_api.cpp) validate handles and call in here; update.cpp moves
+// bytes; conn_io.cpp holds the read/write/close paths of one connection; endpoints.cpp listens,
+// accepts, dials and reconnects.
+#pragma once
+#include <cstdint>
+
+#include "core/arena.hpp"
+#include "core/block_pool.hpp"
+#include "core/event_queue.hpp"
+#include "core/handle.hpp"
+#include "core/message_pool.hpp"
+#include "core/ring.hpp"
+#include "core/timer_heap.hpp"
+#include "core/work_list.hpp"
+#include "platform/poller.hpp"
+#include "platform/socket.hpp"
+#include "tickwire/context.hpp"
+#include "transport/url.hpp"
+
+namespace tickwire::detail {
+
+enum class Transport : uint8_t { Tcp, Ipc, Inproc };
+
+// Per-connection flags.
+enum : uint16_t {
+    kConnListed = 1 << 0,        // in the work list
+    kConnReadable = 1 << 1,      // the OS said readable and we have not seen WouldBlock since
+    kConnWritable = 1 << 2,      // the OS said writable and we have not seen WouldBlock since
+    kConnPeerEof = 1 << 3,       // the peer sent FIN
+    kConnHalfClose = 1 << 4,     // keep open after FIN (PeerShutdown event instead of closing)
+    kConnDataNotified = 1 << 5,  // a Data event was sent and try_read has not yet found it empty
+    kConnOweWritable = 1 << 6,   // a send answered WouldBlock: send Writable when there is room
+    kConnWriteShut = 1 << 7,     // we sent FIN
+    kConnWaitBlock = 1 << 8,     // reading paused: the block pool was empty
+    kConnInGraveyard = 1 << 9,   // closed; freed at the next update
+    kConnWriteOpen = 1 << 10,    // begin_write handed out space, commit pending
+    kConnRegistered = 1 << 11,   // the socket is in the poller
+    kConnShutPending = 1 << 12,  // shutdown_write(): send FIN once tx is drained
+    kConnNoReconnect = 1 << 13,  // closed by the application: a dialer stops here
+    kConnHupSeen = 1 << 14,      // the poller saw the peer hang up: read until EOF
+};
+
+// One connection. Kept small: an idle connection is this and nothing else.
+struct ConnSlot {
+    platform::SocketHandle fd = platform::kInvalidSocket;
+    void* user = nullptr;
+    Ring rx;
+    Ring tx;
+    int64_t last_rx_us = 0;
+    uint32_t gen = 1;
+    uint32_t dialer = kNone;     // dialer index when dialed, else kNone
+    uint32_t listener = kNone;   // listener index when accepted
+    uint32_t peer = kNone;       // inproc: the other end
+    uint32_t rx_lent = 0;        // bytes of rx lent to the application by try_read
+    uint32_t write_reserved = 0; // begin_write's reservation
+    uint16_t flags = 0;
+    ConnState state = ConnState::Invalid;
+    Transport transport = Transport::Tcp;
+    Error close_reason = Error::Ok;
+};
+
+struct ListenerSlot {
+    platform::SocketHandle fd = platform::kInvalidSocket;
+    void* user = nullptr;
+    uint32_t gen = 1;
+    bool in_use = false;
+    bool half_close = false;
+    bool ready = false;          // the OS said a connection is waiting
+    Transport transport = Transport::Tcp;
+    uint16_t port = 0;
+    char name[108] = {};         // inproc name or ipc path (to unlink on close)
+};
+
+enum class DialStage : uint8_t { Idle, Resolving, Connecting, Open, Backoff };
+
+struct DialerSlot {
+    platform::Address address;   // where to connect, once known
+    char host[256] = {};         // for DNS and logs
+    uint16_t port = 0;
+    bool in_use = false;
+    bool reconnect = true;
+    bool resolved = false;
+    Transport transport = Transport::Tcp;
+    uint32_t conn = kNone;
+    uint32_t backoff_ms = 0;
+    uint32_t connect_timeout_ms = 0;
+};
+
+struct UserTimer {
+    uint64_t user = 0;
+    uint32_t gen = 1;
+    uint32_t repeat_ms = 0;
+    bool in_use = false;
+};
+
+struct Engine {
+    Config config{};
+    void* memory = nullptr;
+    size_t memory_size = 0;
+    bool owns_memory = false;
+
+    ConnSlot* conns = nullptr;
+    uint32_t* conn_free = nullptr;
+    uint32_t conn_free_count = 0;
+    uint32_t conns_open = 0;
+
+    ListenerSlot* listeners = nullptr;
+    DialerSlot* dialers = nullptr;
+    uint32_t max_dialers = 0;
+    UserTimer* timers = nullptr;
+
+    BlockPool blocks;
+    MessagePool messages;
+    EventQueue events;
+    TimerHeap deadlines;
+    WorkList work;           // connections with something to do in the next update
+    FixedQueue<uint32_t> block_waiters;  // connections waiting for a ring block (kConnWaitBlock)
+    uint32_t* graveyard = nullptr;
+    uint32_t graveyard_count = 0;
+    platform::Poller poller;
+    platform::Readiness* ready = nullptr;
+    uint32_t ready_capacity = 0;
+
+    Stats stats{};
+    int64_t now_us = 0;
+    bool in_update = false;
+
+    // Token spaces for the poller and the deadline records.
+    uint32_t listener_token_base() const noexcept { return config.max_connections; }
+    uint32_t token_capacity() const noexcept { return config.max_connections + config.max_listeners; }
+    // Deadline records: [0, timers) user timers, then one per connection, one per dialer,
+    // one per listener (accept retry).
+    uint32_t conn_deadline(uint32_t c) const noexcept { return config.max_timers + c; }
+    uint32_t dialer_deadline(uint32_t d) const noexcept { return config.max_timers + config.max_connections + d; }
+    uint32_t listener_deadline(uint32_t l) const noexcept {
+        return config.max_timers + config.max_connections + max_dialers + l;
+    }
+    uint32_t deadline_records() const noexcept {
+        return config.max_timers + config.max_connections + max_dialers + config.max_listeners;
+    }
+
+    // --- lookups -------------------------------------------------------------------------
+    ConnSlot* conn_from_handle(uint64_t h) noexcept {
+        const uint32_t i = handle_index(h);
+        if (i >= config.max_connections) return nullptr;
+        ConnSlot& c = conns[i];
+        if (c.gen != handle_gen(h) || c.state == ConnState::Invalid) return nullptr;
+        return &c;
+    }
+    uint32_t index_of(const ConnSlot& c) const noexcept { return static_cast<uint32_t>(&c - conns); }
+    Conn conn_handle(uint32_t i) noexcept { return Conn(this, make_handle(i, conns[i].gen)); }
+
+    // --- memory (engine_init.cpp) ---------------------------------------------------------
+    static size_t layout(const Config& cfg, void* base, size_t size, Engine* e) noexcept;
+    Error start() noexcept;
+    void stop() noexcept;
+
+    // --- events --------------------------------------------------------------------------
+    void emit(EventType type, uint32_t conn, Error err = Error::Ok, uint64_t unsent = 0) noexcept;
+    void log(LogLevel level, const char* fmt, ...) noexcept __attribute__((format(printf, 3, 4)));
+    bool log_enabled(LogLevel level) const noexcept {
+        return config.log.fn && static_cast<uint8_t>(level) <= static_cast<uint8_t>(config.log.level);
+    }
+
+    // --- connections (conn_io.cpp) -------------------------------------------------------
+    uint32_t alloc_conn() noexcept;
+    void list(uint32_t c) noexcept { work.push(c, conns[c].flags); }
+    void process_conn(uint32_t c) noexcept;
+    void read_socket(uint32_t c) noexcept;
+    void write_pending(uint32_t c) noexcept;
+    void finish_connect(uint32_t c) noexcept;
+    void on_peer_eof(uint32_t c) noexcept;
+    // Ends a connection: `err` Ok for an orderly close. Dialed connections that may reconnect
+    // go to backoff instead of being freed.
+    void fail_conn(uint32_t c, Error err) noexcept;
+    void close_now(uint32_t c, Error reason, bool reset) noexcept;
+    void free_graveyard() noexcept;
+    void consume_rx(ConnSlot& c, uint32_t n) noexcept;
+    void tx_drained(uint32_t c) noexcept;
+    void wait_for_block(uint32_t c) noexcept;
+    void inproc_transfer(uint32_t c) noexcept;
+    void update_interest(uint32_t c) noexcept;
+    void notify_data(uint32_t c) noexcept;
+    Error register_socket(uint32_t c) noexcept;
+
+    // --- endpoints (endpoints.cpp) -------------------------------------------------------
+    Result<ListenerId> listen(const char* url, const ListenOptions& opts) noexcept;
+    Error close_listener(ListenerId l) noexcept;
+    void accept_ready(uint32_t l) noexcept;
+    Result<Conn> dial(const char* url, const DialOptions& opts) noexcept;
+    void dial_start(uint32_t d) noexcept;
+    void dial_backoff(uint32_t d) noexcept;
+    Error inproc_connect(uint32_t d) noexcept;
+
+    // --- the loop (update.cpp) -----------------------------------------------------------
+    Error update(int timeout_ms) noexcept;
+    void run_deadline(uint32_t record) noexcept;
+};
+
+} // namespace tickwire::detail

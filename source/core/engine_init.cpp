@@ -1,0 +1,115 @@
+// Memory: the one layout function that both measures (required_memory) and carves (init), and
+// the start/stop of an engine.
+#include <cstring>
+#include <new>
+
+#include "core/engine.hpp"
+#include "platform/clock.hpp"
+
+namespace tickwire::detail {
+
+namespace {
+constexpr size_t kCacheLine = 64;
+
+bool is_pow2(uint32_t v) noexcept { return v && (v & (v - 1)) == 0; }
+
+uint32_t ready_batch(const Config& cfg) noexcept {
+    const uint32_t tokens = cfg.max_connections + cfg.max_listeners;
+    return tokens < 1024 ? tokens : 1024;
+}
+
+platform::PollerBackend backend_for(const Config& cfg) noexcept {
+    switch (cfg.poller) {
+    case PollerKind::Epoll: return platform::PollerBackend::Epoll;
+    case PollerKind::Poll: return platform::PollerBackend::Poll;
+    default: return platform::Poller::default_backend();
+    }
+}
+} // namespace
+
+bool config_valid(const Config& cfg) noexcept {
+    return cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
+           cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
+           cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
+           cfg.reconnect_max_ms >= cfg.reconnect_min_ms;
+}
+
+// Lays the engine's tables out in [base, base+size). With base == nullptr it only measures.
+// With `e` set, it also points e's tables at their places.
+size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noexcept {
+    Arena a(base, size);
+    (void)a.take<Engine>(1, kCacheLine);
+    const uint32_t records = cfg.max_timers + cfg.max_connections + cfg.max_dialers + cfg.max_listeners;
+    const uint32_t tokens = cfg.max_connections + cfg.max_listeners;
+    auto* conns = a.take<ConnSlot>(cfg.max_connections, kCacheLine);
+    auto* conn_free = a.take<uint32_t>(cfg.max_connections);
+    auto* work = a.take<uint32_t>(cfg.max_connections);
+    auto* graveyard = a.take<uint32_t>(cfg.max_connections);
+    auto* waiters = a.take<uint32_t>(cfg.max_connections);
+    auto* listeners = a.take<ListenerSlot>(cfg.max_listeners);
+    auto* dialers = a.take<DialerSlot>(cfg.max_dialers);
+    auto* timers = a.take<UserTimer>(cfg.max_timers);
+    auto* deadlines = a.take<int64_t>(records);
+    auto* positions = a.take<uint32_t>(records);
+    auto* heap = a.take<uint32_t>(records);
+    auto* events = a.take<Event>(cfg.event_queue_size);
+    auto* ready = a.take<platform::Readiness>(ready_batch(cfg));
+    void* poller_mem = a.take_bytes(platform::Poller::memory_needed(backend_for(cfg), tokens), kCacheLine);
+    auto* block_free = a.take<uint32_t>(cfg.ring_block_count);
+    auto* msg_free = a.take<uint32_t>(cfg.message_slots);
+    auto* msg_gens = a.take<uint32_t>(cfg.message_slots);
+    auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
+    auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
+    if (e && base && !a.overflowed()) {
+        e->conns = conns;
+        e->conn_free = conn_free;
+        e->work.init(work, cfg.max_connections);
+        e->graveyard = graveyard;
+        e->block_waiters.init(waiters, cfg.max_connections);
+        e->listeners = listeners;
+        e->dialers = dialers;
+        e->max_dialers = cfg.max_dialers;
+        e->timers = timers;
+        e->deadlines.init(deadlines, positions, heap, records);
+        e->events.init(events, cfg.event_queue_size);
+        e->ready = ready;
+        e->ready_capacity = ready_batch(cfg);
+        e->blocks.init(blocks, block_free, cfg.ring_block_size, cfg.ring_block_count);
+        e->messages.init(slots, msg_free, msg_gens, cfg.message_slot_size, cfg.message_slots);
+        for (uint32_t i = 0; i < cfg.max_connections; ++i) {
+            new (&conns[i]) ConnSlot();
+            conn_free[i] = cfg.max_connections - 1 - i;
+        }
+        e->conn_free_count = cfg.max_connections;
+        for (uint32_t i = 0; i < cfg.max_listeners; ++i) new (&listeners[i]) ListenerSlot();
+        for (uint32_t i = 0; i < cfg.max_dialers; ++i) new (&dialers[i]) DialerSlot();
+        for (uint32_t i = 0; i < cfg.max_timers; ++i) new (&timers[i]) UserTimer();
+        for (uint32_t i = 0; i < cfg.event_queue_size; ++i) new (&events[i]) Event();
+        if (e->poller.init(backend_for(cfg), tokens, poller_mem) != Error::Ok) return 0;
+    }
+    return a.used() + kCacheLine;  // + alignment slack for a buffer that is not 64-aligned
+}
+
+Error Engine::start() noexcept {
+    now_us = platform::monotonic_us();
+    stats.memory_bytes = memory_size;
+    return Error::Ok;
+}
+
+void Engine::stop() noexcept {
+    for (uint32_t i = 0; i < config.max_connections; ++i) {
+        ConnSlot& c = conns[i];
+        if (c.fd != platform::kInvalidSocket) platform::close_socket(c.fd);
+        c.fd = platform::kInvalidSocket;
+    }
+    for (uint32_t i = 0; i < config.max_listeners; ++i) {
+        ListenerSlot& l = listeners[i];
+        if (!l.in_use) continue;
+        if (l.fd != platform::kInvalidSocket) platform::close_socket(l.fd);
+        if (l.transport == Transport::Ipc) platform::unlink_path(l.name);
+        l.in_use = false;
+    }
+    poller.destroy();
+}
+
+} // namespace tickwire::detail

@@ -1,0 +1,122 @@
+// The loop: one update() moves every connection that has something to do, then the timers.
+#include "core/engine.hpp"
+#include "platform/clock.hpp"
+
+namespace tickwire::detail {
+
+uint32_t events_per_conn() noexcept;
+
+namespace {
+int clamp_wait_ms(int64_t until_us, int64_t now_us, int timeout_ms) noexcept {
+    if (until_us == TimerHeap::kNever) return timeout_ms;
+    const int64_t delta = until_us - now_us;
+    if (delta <= 0) return 0;
+    const int64_t ms = (delta + 999) / 1000;  // round up: waking early would spin
+    if (timeout_ms < 0 || ms < timeout_ms) return static_cast<int>(ms);
+    return timeout_ms;
+}
+} // namespace
+
+Error Engine::update(int timeout_ms) noexcept {
+    in_update = true;
+    ++stats.updates;
+    now_us = platform::monotonic_us();
+    free_graveyard();
+
+    // Connections that waited for a ring block get a turn while blocks are free.
+    while (!blocks.empty() && block_waiters.size() > 0) {
+        uint32_t c;
+        (void)block_waiters.pop(c);
+        conns[c].flags &= static_cast<uint16_t>(~kConnWaitBlock);
+        list(c);
+    }
+
+    bool listener_pending = false;
+    for (uint32_t i = 0; i < config.max_listeners; ++i)
+        if (listeners[i].in_use && listeners[i].ready && !deadlines.armed(listener_deadline(i))) listener_pending = true;
+    int wait_ms = (work.size() > 0 || listener_pending) ? 0 : timeout_ms;
+    wait_ms = clamp_wait_ms(deadlines.next_deadline(), now_us, wait_ms);
+
+    const int n = poller.wait(wait_ms, ready, static_cast<int>(ready_capacity));
+    if (n < 0) {
+        in_update = false;
+        return Error::SystemError;
+    }
+    now_us = platform::monotonic_us();
+    for (int i = 0; i < n; ++i) {
+        const uint32_t token = ready[i].token;
+        const uint8_t f = ready[i].flags;
+        if (token < config.max_connections) {
+            ConnSlot& s = conns[token];
+            if (s.state == ConnState::Invalid || s.state == ConnState::Closed) continue;
+            if (f & platform::kReadable) s.flags |= kConnReadable;
+            if (f & platform::kWritable) s.flags |= kConnWritable;
+            if (f & (platform::kHangup | platform::kFailed)) s.flags |= kConnHupSeen;
+            list(token);
+        } else {
+            const uint32_t li = token - listener_token_base();
+            if (li < config.max_listeners && listeners[li].in_use) listeners[li].ready = true;
+        }
+    }
+
+    for (uint32_t i = 0; i < config.max_listeners; ++i)
+        if (listeners[i].in_use && listeners[i].ready && !deadlines.armed(listener_deadline(i))) accept_ready(i);
+
+    // Each listed connection once; what it lists again (or what waits for event room) is for
+    // the next update.
+    const uint32_t budget = work.size();
+    for (uint32_t i = 0; i < budget; ++i) {
+        if (events.room() < events_per_conn()) {
+            ++stats.events_deferred;
+            break;
+        }
+        uint32_t c;
+        if (!work.pop(c)) break;
+        process_conn(c);
+    }
+
+    for (;;) {
+        if (events.room() < events_per_conn()) break;
+        const uint32_t rec = deadlines.pop_due(now_us);
+        if (rec == kNone) break;
+        run_deadline(rec);
+    }
+    in_update = false;
+    return Error::Ok;
+}
+
+void Engine::run_deadline(uint32_t rec) noexcept {
+    if (rec < config.max_timers) {
+        UserTimer& t = timers[rec];
+        if (!t.in_use) return;
+        Event ev;
+        ev.type = EventType::Timer;
+        ev.timer = TimerId{make_handle(rec, t.gen)};
+        ev.timer_user = t.user;
+        ev.time_us = now_us;
+        (void)events.push(ev);
+        if (t.repeat_ms) {
+            deadlines.arm(rec, now_us + static_cast<int64_t>(t.repeat_ms) * 1000);
+        } else {
+            t.in_use = false;
+            t.gen = next_gen(t.gen);
+            --stats.timers_in_use;
+        }
+        return;
+    }
+    rec -= config.max_timers;
+    if (rec < config.max_connections) {
+        ConnSlot& s = conns[rec];
+        if (s.state == ConnState::Connecting) fail_conn(rec, Error::ConnectTimeout);
+        return;
+    }
+    rec -= config.max_connections;
+    if (rec < max_dialers) {
+        if (dialers[rec].in_use && conns[dialers[rec].conn].state == ConnState::Backoff) dial_start(rec);
+        return;
+    }
+    rec -= max_dialers;
+    if (rec < config.max_listeners && listeners[rec].in_use) accept_ready(rec);
+}
+
+} // namespace tickwire::detail

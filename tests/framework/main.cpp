@@ -1,0 +1,63 @@
+// The test runner: runs every registered case (or those whose name contains one of the
+// arguments), prints failures as they happen and ends with "N passed, M failed".
+#include "check.hpp"
+
+#include <csignal>
+#include <cstdlib>
+
+namespace tw_test {
+namespace {
+Case* g_first = nullptr;
+Case* g_last = nullptr;
+bool g_failed = false;
+} // namespace
+
+void add_case(Case* c) {
+    if (g_last) g_last->next = c; else g_first = c;
+    g_last = c;
+}
+
+void fail(const char* file, int line, const char* expr, const char* detail) {
+    g_failed = true;
+    std::printf("    FAIL %s:%d: %s%s%s\n", file, line, expr, detail ? "  -- " : "", detail ? detail : "");
+    std::fflush(stdout);
+}
+
+bool current_failed() { return g_failed; }
+} // namespace tw_test
+
+static bool selected(const char* name, int argc, char** argv) {
+    bool any_filter = false;
+    for (int i = 1; i < argc; ++i) {
+        if (argv[i][0] == '-') continue;
+        any_filter = true;
+        if (std::strstr(name, argv[i])) return true;
+    }
+    return !any_filter;
+}
+
+int main(int argc, char** argv) {
+    // A test that writes to a closed socket must see EPIPE, not die: the library never raises
+    // SIGPIPE itself, but tests also use raw sockets.
+    std::signal(SIGPIPE, SIG_IGN);
+    bool verbose = false;
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "-v") == 0) verbose = true;
+    int passed = 0, failed = 0;
+    for (tw_test::Case* c = tw_test::g_first; c; c = c->next) {
+        if (!selected(c->name, argc, argv)) continue;
+        tw_test::g_failed = false;
+        if (verbose) { std::printf("  run  %s\n", c->name); std::fflush(stdout); }
+        c->fn();
+        if (tw_test::g_failed) {
+            ++failed;
+            std::printf("  FAILED %s\n", c->name);
+        } else {
+            ++passed;
+            if (verbose) std::printf("  ok   %s\n", c->name);
+        }
+        std::fflush(stdout);
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,254 @@
+// Loopback integration tests of the core over every transport (tcp, ipc, inproc) and both
+// poller back ends: connect, exchange with backpressure, half-close, reset, refusal.
+#include "tests/loopback/harness.hpp"
+
+using namespace tickwire;
+using tw_test::EventLog;
+using tw_test::pump;
+
+namespace {
+
+Config small_config(PollerKind poller) {
+    Config cfg;
+    cfg.max_connections = 64;
+    cfg.ring_block_size = 16 * 1024;
+    cfg.ring_block_count = 64;
+    cfg.poller = poller;
+    return cfg;
+}
+
+void make_listen_url(const char* scheme, char* out, size_t cap, const char* tag) {
+    if (std::strcmp(scheme, "tcp") == 0) std::snprintf(out, cap, "tcp://127.0.0.1:0");
+    else tw_test::unique_name(out, cap, scheme, tag);
+}
+
+// Echoes everything it reads; holds a view it could not send until the connection is writable.
+struct EchoServer {
+    Conn conn;
+    ReadView pending;
+    bool has_pending = false;
+    uint64_t echoed = 0;
+
+    void step() {
+        for (;;) {
+            if (!has_pending) {
+                if (conn.try_read(pending) != Read::Message) return;
+                has_pending = true;
+            }
+            if (conn.send(pending.data, pending.size) != Error::Ok) return;  // WouldBlock: wait
+            echoed += pending.size;
+            pending.release();
+            has_pending = false;
+        }
+    }
+};
+
+// Sends `total` pattern bytes and checks every echoed byte.
+struct PatternClient {
+    Conn conn;
+    uint64_t total = 0;
+    uint64_t sent = 0;
+    uint64_t received = 0;
+    uint64_t mismatches = 0;
+    uint64_t would_blocks = 0;
+    uint8_t buf[3000];
+
+    void step() {
+        while (sent < total) {
+            const size_t n = static_cast<size_t>(total - sent < sizeof buf ? total - sent : sizeof buf);
+            for (size_t i = 0; i < n; ++i) buf[i] = tw_test::pattern(7, sent + i);
+            const Error e = conn.send(buf, n);
+            if (e == Error::WouldBlock) { ++would_blocks; break; }
+            if (e != Error::Ok) return;
+            sent += n;
+        }
+        ReadView v;
+        while (conn.try_read(v) == Read::Message) {
+            for (size_t i = 0; i < v.size; ++i)
+                if (v.data[i] != tw_test::pattern(7, received + i)) ++mismatches;
+            received += v.size;
+            v.release();
+        }
+    }
+};
+
+void exchange(const char* scheme, PollerKind poller) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
+    char lurl[128], durl[128];
+    make_listen_url(scheme, lurl, sizeof lurl, "exchange");
+    auto l = ctx.listen(lurl);
+    REQUIRE_EQ(l.error, Error::Ok);
+    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
+    auto d = ctx.dial(durl);
+    REQUIRE_EQ(d.error, Error::Ok);
+
+    EventLog log;
+    EchoServer server;
+    PatternClient client;
+    client.conn = d.value;
+    client.total = 3u << 20;  // 3 MiB through 16 KiB rings: backpressure all the way
+    const bool done = pump(ctx, log, 20000, [&] {
+        server.step();
+        client.step();
+        return client.received == client.total;
+    }, [&](const Event& ev) {
+        if (ev.type == EventType::Accepted) server.conn = ev.conn;
+    });
+    CHECK(done);
+    CHECK_EQ(client.received, client.total);
+    CHECK_EQ(client.mismatches, 0u);
+    CHECK_EQ(log.count_of(EventType::Connected, d.value), 1);
+    CHECK_EQ(log.count_of(EventType::Accepted), 1);
+    CHECK_EQ(log.count_of(EventType::Error), 0);
+    CHECK(client.would_blocks > 0);                       // the tx ring did fill up
+    CHECK(log.count_of(EventType::Writable, d.value) > 0);  // ... and said so when it drained
+    const Stats st = ctx.stats();
+    CHECK(st.ring_blocks_high_water <= 64u);
+
+    // Orderly close from the client: the server sees Closed with Ok, both slots free again.
+    REQUIRE_EQ(client.conn.close(), Error::Ok);
+    CHECK(pump(ctx, log, 5000, [&] { return log.count_of(EventType::Closed) == 2; }));
+    const Event* closed = log.last(EventType::Closed, server.conn);
+    REQUIRE(closed != nullptr);
+    CHECK_EQ(closed->error, Error::Ok);
+    CHECK(pump(ctx, log, 200, [&] { return ctx.stats().connections_open == 0; }));
+    CHECK_EQ(ctx.stats().ring_blocks_in_use, 0u);  // idle: no blocks held
+    CHECK(!client.conn.valid());                    // stale handle after the slot was freed
+    CHECK_EQ(client.conn.send("x", 1), Error::InvalidHandle);
+}
+
+void half_close(const char* scheme, PollerKind poller) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
+    char lurl[128], durl[128];
+    make_listen_url(scheme, lurl, sizeof lurl, "half");
+    ListenOptions lo;
+    lo.half_close = true;
+    auto l = ctx.listen(lurl, lo);
+    REQUIRE_EQ(l.error, Error::Ok);
+    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
+    DialOptions dopt;
+    dopt.reconnect = false;
+    auto d = ctx.dial(durl, dopt);
+    REQUIRE_EQ(d.error, Error::Ok);
+    EventLog log;
+    Conn server;
+    CHECK(pump(ctx, log, 3000, [&] { return d.value.state() == ConnState::Open && server.valid(); },
+               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    REQUIRE_EQ(d.value.send("hello", 5), Error::Ok);
+    REQUIRE_EQ(d.value.shutdown_write(), Error::Ok);
+    CHECK_EQ(d.value.send("more", 4), Error::WrongState);
+    char got[16] = {};
+    size_t got_n = 0;
+    CHECK(pump(ctx, log, 3000, [&] {
+        ReadView v;
+        while (server.try_read(v) == Read::Message) {
+            std::memcpy(got + got_n, v.data, v.size);
+            got_n += v.size;
+            v.release();
+        }
+        return log.count_of(EventType::PeerShutdown, server) == 1;
+    }));
+    CHECK_EQ(got_n, 5u);
+    CHECK(std::memcmp(got, "hello", 5) == 0);
+    // The server can still answer after the client's FIN.
+    REQUIRE_EQ(server.send("bye", 3), Error::Ok);
+    REQUIRE_EQ(server.close(), Error::Ok);
+    char back[8] = {};
+    size_t back_n = 0;
+    CHECK(pump(ctx, log, 3000, [&] {
+        ReadView v;
+        while (d.value.try_read(v) == Read::Message) {
+            std::memcpy(back + back_n, v.data, v.size);
+            back_n += v.size;
+            v.release();
+        }
+        return log.count_of(EventType::Closed, d.value) == 1;
+    }));
+    // Bytes that arrived with the FIN stay readable until the next update.
+    ReadView v;
+    while (d.value.try_read(v) == Read::Message) {
+        std::memcpy(back + back_n, v.data, v.size);
+        back_n += v.size;
+        v.release();
+    }
+    CHECK_EQ(back_n, 3u);
+    CHECK(std::memcmp(back, "bye", 3) == 0);
+    CHECK_EQ(log.count_of(EventType::Error), 0);
+}
+
+void peer_reset(const char* scheme, PollerKind poller) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
+    char lurl[128], durl[128];
+    make_listen_url(scheme, lurl, sizeof lurl, "reset");
+    auto l = ctx.listen(lurl);
+    REQUIRE_EQ(l.error, Error::Ok);
+    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
+    DialOptions dopt;
+    dopt.reconnect = false;
+    auto d = ctx.dial(durl, dopt);
+    REQUIRE_EQ(d.error, Error::Ok);
+    EventLog log;
+    Conn server;
+    CHECK(pump(ctx, log, 3000, [&] { return d.value.state() == ConnState::Open && server.valid(); },
+               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    REQUIRE_EQ(server.abort(), Error::Ok);
+    CHECK(pump(ctx, log, 3000, [&] {
+        ReadView v;
+        (void)d.value.try_read(v);
+        (void)d.value.send("x", 1);  // provoke the error on the write side too
+        return log.count_of(EventType::Closed, d.value) == 1;
+    }));
+    const Event* closed = log.last(EventType::Closed, d.value);
+    REQUIRE(closed != nullptr);
+    if (std::strcmp(scheme, "ipc") == 0) {
+        // Unix domain sockets have no RST: an abort looks like an orderly close to the peer.
+        CHECK(closed->error == Error::Ok || closed->error == Error::ConnectionReset);
+        return;
+    }
+    const Event* err = log.last(EventType::Error, d.value);
+    REQUIRE(err != nullptr);
+    CHECK(err->error == Error::ConnectionReset || err->error == Error::BrokenPipe);
+    CHECK(closed->error == err->error);
+}
+
+void refused(const char* scheme, PollerKind poller) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
+    char url[128];
+    if (std::strcmp(scheme, "tcp") == 0) {
+        // A port that was just free: listen on 0, learn the port, close.
+        auto l = ctx.listen("tcp://127.0.0.1:0");
+        REQUIRE_EQ(l.error, Error::Ok);
+        std::snprintf(url, sizeof url, "tcp://127.0.0.1:%u", ctx.listener_port(l.value));
+        REQUIRE_EQ(ctx.close_listener(l.value), Error::Ok);
+    } else {
+        tw_test::unique_name(url, sizeof url, scheme, "nobody");
+    }
+    DialOptions dopt;
+    dopt.reconnect = false;
+    auto d = ctx.dial(url, dopt);
+    REQUIRE_EQ(d.error, Error::Ok);
+    EventLog log;
+    CHECK(pump(ctx, log, 3000, [&] { return log.count_of(EventType::Closed) == 1; }));
+    const Event* err = log.last(EventType::Error);
+    REQUIRE(err != nullptr);
+    CHECK_EQ(err->error, Error::ConnectRefused);
+    CHECK_EQ(log.count_of(EventType::Connected), 0);
+}
+
+} // namespace
+
+#define TW_TRANSPORT_TESTS(scheme)                                                        \
+    TW_TEST(loopback_##scheme##_exchange_epoll) { exchange(#scheme, PollerKind::Epoll); }  \
+    TW_TEST(loopback_##scheme##_exchange_poll) { exchange(#scheme, PollerKind::Poll); }    \
+    TW_TEST(loopback_##scheme##_half_close) { half_close(#scheme, PollerKind::Epoll); }    \
+    TW_TEST(loopback_##scheme##_half_close_poll) { half_close(#scheme, PollerKind::Poll); } \
+    TW_TEST(loopback_##scheme##_peer_reset) { peer_reset(#scheme, PollerKind::Epoll); }    \
+    TW_TEST(loopback_##scheme##_connect_refused) { refused(#scheme, PollerKind::Epoll); }
+
+TW_TRANSPORT_TESTS(tcp)
+TW_TRANSPORT_TESTS(ipc)
+TW_TRANSPORT_TESTS(inproc)
