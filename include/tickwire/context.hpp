@@ -91,34 +91,34 @@ public:
 
     // Never blocks. For a plain stream, a Message view holds the contiguous bytes that arrived
     // (at most one ring block). See Read for the answers.
-    Read try_read(ReadView& out) noexcept;
+    Read try_read(ReadView& out) const noexcept;
 
     // Queues `size` bytes for sending, all or nothing. They leave in the next update() or flush().
     // Errors: WouldBlock (no room now; a Writable event follows when there is), TooLarge (more
     // than a ring block), WrongState (not open yet / closing), InvalidHandle.
-    TW_NODISCARD Error send(const void* data, size_t size) noexcept;
+    TW_NODISCARD Error send(const void* data, size_t size) const noexcept;
 
     // Zero-copy send: reserves `size` contiguous bytes in the tx ring; fill them, then commit(n)
     // with n <= size (commit(0) cancels). Only one write may be open per connection.
     // Errors as send(), plus PendingWrite.
-    TW_NODISCARD Result<WriteSpan> begin_write(size_t size) noexcept;
-    TW_NODISCARD Error commit(size_t size) noexcept;
+    TW_NODISCARD Result<WriteSpan> begin_write(size_t size) const noexcept;
+    TW_NODISCARD Error commit(size_t size) const noexcept;
 
     // Writes what is queued now instead of at the next update(). Never blocks: what the kernel
     // does not take stays queued.
-    TW_NODISCARD Error flush() noexcept;
+    TW_NODISCARD Error flush() const noexcept;
 
     // Graceful close: what was sent is flushed, then the connection closes (a Closed event
     // follows). A dialer does not reconnect after close().
-    TW_NODISCARD Error close() noexcept;
+    TW_NODISCARD Error close() const noexcept;
     // Immediate close: queued bytes are dropped and the peer sees a reset.
-    TW_NODISCARD Error abort() noexcept;
+    TW_NODISCARD Error abort() const noexcept;
     // Half-close: we send no more (FIN); reading goes on.
-    TW_NODISCARD Error shutdown_write() noexcept;
+    TW_NODISCARD Error shutdown_write() const noexcept;
 
     ConnState state() const noexcept;
     size_t send_capacity() const noexcept;   // bytes send() would take right now
-    void set_user(void* user) noexcept;
+    void set_user(void* user) const noexcept;
     void* user() const noexcept;
 
     uint64_t id() const noexcept { return handle_; }

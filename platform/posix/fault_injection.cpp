@@ -1,8 +1,12 @@
 #include "fault_injection.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace tickwire::platform::fault {
+
+#ifndef TICKWIRE_NO_FAULT_INJECTION
 
 bool g_enabled = false;
 
@@ -10,6 +14,17 @@ namespace {
 Plan g_plan;
 uint64_t g_state = 1;
 uint64_t g_count = 0;
+
+// Tokens of sockets by descriptor, for re-reporting readiness after an injected EAGAIN.
+constexpr int kMaxTrackedFd = 4096;
+uint32_t g_token_of[kMaxTrackedFd];
+bool g_token_known[kMaxTrackedFd];
+Readiness g_spurious[64];
+int g_spurious_count = 0;
+
+// A pipe whose write end stays open: its read end never becomes readable or writable, which
+// is exactly a connect that never completes.
+int g_black_hole[2] = {-1, -1};
 
 // xorshift64*: deterministic for a seed, good enough to spread faults.
 uint32_t next_per_mille() noexcept {
@@ -25,12 +40,19 @@ bool roll(uint16_t chance) noexcept {
     ++g_count;
     return true;
 }
+
+bool add_spurious(SocketHandle s, uint8_t flags) noexcept {
+    if (s < 0 || s >= kMaxTrackedFd || !g_token_known[s] || g_spurious_count == 64) return false;
+    g_spurious[g_spurious_count++] = {g_token_of[s], flags};
+    return true;
+}
 } // namespace
 
 void enable(const Plan& plan) noexcept {
     g_plan = plan;
     g_state = plan.seed ? plan.seed : 1;
     g_count = 0;
+    g_spurious_count = 0;
     g_enabled = true;
 }
 
@@ -38,25 +60,61 @@ void disable() noexcept { g_enabled = false; }
 
 uint64_t injected_count() noexcept { return g_count; }
 
-bool before_io_slow(iovec* iov, int count, size_t want, int& injected_errno) noexcept {
+bool before_io_slow(SocketHandle s, bool write, iovec* iov, int count, size_t want, int& injected_errno) noexcept {
     if (want == 0) return false;
-    if (roll(g_plan.would_block)) { injected_errno = EAGAIN; return true; }
-    if (roll(g_plan.reset)) { injected_errno = ECONNRESET; return true; }
-    if (roll(g_plan.short_io)) {
-        // Keep exactly one byte of the first non-empty span.
+    if (roll(g_plan.would_block) && add_spurious(s, write ? kWritable : kReadable)) {
+        injected_errno = EAGAIN;
+        return true;
+    }
+    if (roll(g_plan.reset)) {
+        injected_errno = write ? EPIPE : ECONNRESET;
+        return true;
+    }
+    if (roll(g_plan.short_io) && add_spurious(s, write ? kWritable : kReadable)) {
+        // Keep exactly one byte of the first non-empty span. A short transfer tells the core
+        // the socket is drained (or full), so it is reported ready again, like an EAGAIN.
+        bool kept = false;
         for (int i = 0; i < count; ++i) {
-            if (iov[i].iov_len) {
-                iov[i].iov_len = 1;
-                for (int j = i + 1; j < count; ++j) iov[j].iov_len = 0;
-                for (int j = 0; j < i; ++j) iov[j].iov_len = 0;
-                break;
-            }
+            if (!kept && iov[i].iov_len) { iov[i].iov_len = 1; kept = true; }
+            else iov[i].iov_len = 0;
         }
     }
     return false;
 }
 
 bool should_fail_accept_slow() noexcept { return roll(g_plan.accept_emfile); }
-bool should_drop_connect_slow() noexcept { return roll(g_plan.connect_drop); }
+
+bool should_drop_connect_slow(SocketHandle& out) noexcept {
+    if (!roll(g_plan.connect_drop)) return false;
+    if (g_black_hole[0] < 0 && pipe2(g_black_hole, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+    const int fd = fcntl(g_black_hole[0], F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return false;
+    out = fd;
+    return true;
+}
+
+void note_token_slow(SocketHandle s, uint32_t token) noexcept {
+    if (s < 0 || s >= kMaxTrackedFd) return;
+    g_token_of[s] = token;
+    g_token_known[s] = true;
+}
+
+bool has_spurious() noexcept { return g_spurious_count > 0; }
+
+int take_spurious_slow(Readiness* out, int max) noexcept {
+    int n = g_spurious_count < max ? g_spurious_count : max;
+    for (int i = 0; i < n; ++i) out[i] = g_spurious[i];
+    for (int i = n; i < g_spurious_count; ++i) g_spurious[i - n] = g_spurious[i];
+    g_spurious_count -= n;
+    return n;
+}
+
+#else
+
+void enable(const Plan&) noexcept {}
+void disable() noexcept {}
+uint64_t injected_count() noexcept { return 0; }
+
+#endif
 
 } // namespace tickwire::platform::fault

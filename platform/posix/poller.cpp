@@ -1,6 +1,7 @@
 // The poller front: dispatches to the epoll back end (Linux) or the poll() back end.
 #include "../poller.hpp"
 
+#include "fault_injection.hpp"
 #include "poller_backends.hpp"
 
 namespace tickwire::platform {
@@ -30,6 +31,7 @@ void Poller::destroy() noexcept {
 }
 
 Error Poller::add(SocketHandle s, uint32_t token, uint8_t interest) noexcept {
+    fault::note_token(s, token);
     if (backend_ == PollerBackend::Epoll) return backends::epoll_add(os_handle_, s, token);
     return backends::poll_add(memory_, capacity_, count_, s, token, interest);
 }
@@ -44,8 +46,14 @@ void Poller::remove(SocketHandle s, uint32_t token) noexcept {
 }
 
 int Poller::wait(int timeout_ms, Readiness* out, int max) noexcept {
-    if (backend_ == PollerBackend::Epoll) return backends::epoll_wait_ready(os_handle_, memory_, capacity_, timeout_ms, out, max);
-    return backends::poll_wait_ready(memory_, capacity_, count_, timeout_ms, out, max);
+    // Sockets that got an injected EAGAIN are reported ready again (see fault_injection.hpp).
+    const int spurious = fault::take_spurious(out, max);
+    if (spurious > 0) timeout_ms = 0;
+    int n = backend_ == PollerBackend::Epoll
+                ? backends::epoll_wait_ready(os_handle_, memory_, capacity_, timeout_ms, out + spurious, max - spurious)
+                : backends::poll_wait_ready(memory_, capacity_, count_, timeout_ms, out + spurious, max - spurious);
+    if (n < 0) return n;
+    return n + spurious;
 }
 
 } // namespace tickwire::platform

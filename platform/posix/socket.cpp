@@ -208,12 +208,12 @@ Error accept_stream(SocketHandle listener, SocketHandle& out) noexcept {
 }
 
 Error connect_stream(const Address& addr, SocketHandle& out) noexcept {
+    if (fault::should_drop_connect(out)) return Error::WouldBlock;  // never completes: a timeout
     const int family = sa(addr)->sa_family;
     int fd = new_socket(family, SOCK_STREAM);
     if (fd < 0) return map_errno(errno);
     if (family != AF_UNIX) set_nodelay(fd);
     out = fd;
-    if (fault::should_drop_connect()) return Error::WouldBlock;  // never completes: a timeout
     if (::connect(fd, sa(addr), addr.length) == 0) return Error::Ok;
     if (errno == EINPROGRESS || errno == EAGAIN || errno == EINTR) return Error::WouldBlock;
     return map_errno(errno);
@@ -244,7 +244,7 @@ IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
         want += spans[i].size;
     }
     int injected = 0;
-    if (fault::before_io(iov, count, want, injected)) {
+    if (fault::before_io(s, false, iov, count, want, injected)) {
         r.error = map_errno(injected);
         return r;
     }
@@ -269,7 +269,7 @@ IoResult write_stream(SocketHandle s, const Span* spans, int count) noexcept {
         want += spans[i].size;
     }
     int injected = 0;
-    if (fault::before_io(iov, count, want, injected)) {
+    if (fault::before_io(s, true, iov, count, want, injected)) {
         r.error = map_errno(injected);
         return r;
     }

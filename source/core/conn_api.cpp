@@ -33,7 +33,7 @@ Error make_room(Engine& e, ConnSlot& s, size_t size) noexcept {
 }
 } // namespace
 
-Read Conn::try_read(ReadView& out) noexcept {
+Read Conn::try_read(ReadView& out) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s || s->state == ConnState::Invalid) return Read::Closed;
     Engine& e = *engine_;
@@ -87,7 +87,7 @@ Error ReadView::retain() noexcept {
     return Error::Ok;
 }
 
-Error Conn::send(const void* data, size_t size) noexcept {
+Error Conn::send(const void* data, size_t size) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     Error err = check_sendable(*s);
@@ -101,7 +101,7 @@ Error Conn::send(const void* data, size_t size) noexcept {
     return Error::Ok;
 }
 
-Result<WriteSpan> Conn::begin_write(size_t size) noexcept {
+Result<WriteSpan> Conn::begin_write(size_t size) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     Error err = check_sendable(*s);
@@ -123,7 +123,7 @@ Result<WriteSpan> Conn::begin_write(size_t size) noexcept {
     return WriteSpan{s->tx.tail_ptr(e.blocks), size};
 }
 
-Error Conn::commit(size_t size) noexcept {
+Error Conn::commit(size_t size) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     if (!(s->flags & detail::kConnWriteOpen)) return Error::WrongState;
@@ -137,7 +137,7 @@ Error Conn::commit(size_t size) noexcept {
     return Error::Ok;
 }
 
-Error Conn::flush() noexcept {
+Error Conn::flush() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     Engine& e = *engine_;
@@ -151,7 +151,7 @@ Error Conn::flush() noexcept {
     return Error::Ok;
 }
 
-Error Conn::close() noexcept {
+Error Conn::close() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     Engine& e = *engine_;
@@ -173,7 +173,7 @@ Error Conn::close() noexcept {
     }
 }
 
-Error Conn::abort() noexcept {
+Error Conn::abort() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     Engine& e = *engine_;
@@ -183,7 +183,7 @@ Error Conn::abort() noexcept {
     return Error::Ok;
 }
 
-Error Conn::shutdown_write() noexcept {
+Error Conn::shutdown_write() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
     if (s->state != ConnState::Open) return Error::WrongState;
@@ -205,7 +205,7 @@ size_t Conn::send_capacity() const noexcept {
     return s->tx.free_space(cap);
 }
 
-void Conn::set_user(void* user) noexcept {
+void Conn::set_user(void* user) const noexcept {
     if (ConnSlot* s = slot(engine_, handle_)) s->user = user;
 }
 

@@ -251,6 +251,11 @@ void Engine::on_peer_eof(uint32_t c) noexcept {
         emit(EventType::PeerShutdown, c);
         return;
     }
+    // A dialer that may redial treats the end of its connection as a reason to reconnect.
+    if (s.dialer != kNone && dialers[s.dialer].reconnect && !(s.flags & kConnNoReconnect)) {
+        fail_conn(c, Error::PeerClosed);
+        return;
+    }
     // Not half-closing: finish sending what was queued, then close. Unread bytes stay readable
     // until the next update.
     if (s.state == ConnState::Open) s.state = ConnState::Closing;
@@ -280,7 +285,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
 void Engine::fail_conn(uint32_t c, Error err) noexcept {
     ConnSlot& s = conns[c];
     if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
-    if (err != Error::Ok) {
+    if (err != Error::Ok && err != Error::PeerClosed) {  // a peer's orderly close is no failure
         ++stats.connections_failed;
         log(LogLevel::Info, "connection %u failed: %s", c, to_string(err));
         emit(EventType::Error, c, err);

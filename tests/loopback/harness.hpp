@@ -82,8 +82,9 @@ inline void dial_url_for(tickwire::Context& ctx, tickwire::ListenerId l, const c
 
 // Deterministic payload byte for position i of stream `seed`.
 inline uint8_t pattern(uint32_t seed, uint64_t i) {
-    uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-    return static_cast<uint8_t>(x >> 29);
+    uint64_t x = (i + 1 + static_cast<uint64_t>(seed) * 0x100000001B3ull) * 0x9E3779B97F4A7C15ull;
+    x ^= x >> 31;
+    return static_cast<uint8_t>(x >> 24);
 }
 
 } // namespace tw_test

@@ -1,0 +1,155 @@
+// Memory is decided once: these tests hold the library to it.
+#include <cstdlib>
+
+#include "tests/loopback/alloc_counter.hpp"
+#include "tests/loopback/harness.hpp"
+
+using namespace tickwire;
+using tw_test::EventLog;
+using tw_test::pump;
+
+namespace {
+struct CountingAllocator {
+    int allocs = 0, frees = 0;
+    size_t last_size = 0, freed_size = 0;
+};
+void* counting_alloc(size_t n, size_t align, void* user) {
+    auto* a = static_cast<CountingAllocator*>(user);
+    ++a->allocs;
+    a->last_size = n;
+    return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+void counting_free(void* p, size_t n, size_t, void* user) {
+    auto* a = static_cast<CountingAllocator*>(user);
+    ++a->frees;
+    a->freed_size = n;
+    std::free(p);
+}
+} // namespace
+
+TW_TEST(memory_allocator_hook_is_called_once_each_way_with_the_size) {
+    CountingAllocator counter;
+    Config cfg;
+    cfg.allocator.allocate = counting_alloc;
+    cfg.allocator.deallocate = counting_free;
+    cfg.allocator.user = &counter;
+    {
+        Context ctx;
+        REQUIRE_EQ(ctx.init(cfg), Error::Ok);
+        CHECK_EQ(ctx.init(cfg), Error::AlreadyInitialized);
+        CHECK_EQ(counter.allocs, 1);
+        CHECK_EQ(counter.last_size, Context::required_memory(cfg));
+        CHECK_EQ(ctx.stats().memory_bytes, counter.last_size);
+    }
+    CHECK_EQ(counter.frees, 1);
+    CHECK_EQ(counter.freed_size, counter.last_size);
+}
+
+TW_TEST(memory_user_buffer_init_checks_size_and_config) {
+    Config cfg;
+    cfg.max_connections = 8;
+    cfg.ring_block_count = 4;
+    cfg.message_slots = 2;
+    const size_t need = Context::required_memory(cfg);
+    REQUIRE(need > 0);
+    // The formula in README.md: blocks and slots, plus bounded per-item costs.
+    const size_t data = size_t{4} * cfg.ring_block_size + size_t{2} * cfg.message_slot_size;
+    const size_t bounded = data + size_t{cfg.max_connections} * 256 + size_t{cfg.event_queue_size} * 64 +
+                           size_t{cfg.max_dialers + cfg.max_listeners} * 512 + size_t{cfg.max_timers} * 64 + 32 * 1024;
+    CHECK(need >= data);
+    CHECK(need < bounded);
+    static uint8_t buffer[1 << 20];
+    Context small;
+    CHECK_EQ(small.init(cfg, buffer, need - 1), Error::BufferTooSmall);
+    Context ctx;
+    REQUIRE_EQ(ctx.init(cfg, buffer, sizeof buffer), Error::Ok);
+    auto l = ctx.listen("inproc://buffer");
+    CHECK_EQ(l.error, Error::Ok);
+    Config bad = cfg;
+    bad.ring_block_size = 1000;  // not a power of two
+    CHECK_EQ(Context::required_memory(bad), 0u);
+    Context c2;
+    CHECK_EQ(c2.init(bad), Error::InvalidArgument);
+}
+
+TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
+    Config cfg;
+    cfg.max_connections = 64;
+    cfg.ring_block_count = 64;
+    Context ctx;
+    REQUIRE_EQ(ctx.init(cfg), Error::Ok);
+    auto tcp = ctx.listen("tcp://127.0.0.1:0");
+    REQUIRE_EQ(tcp.error, Error::Ok);
+    auto inproc = ctx.listen("inproc://alloc");
+    REQUIRE_EQ(inproc.error, Error::Ok);
+    char url[64];
+    std::snprintf(url, sizeof url, "tcp://127.0.0.1:%u", ctx.listener_port(tcp.value));
+    static EventLog log;  // static: nothing of the test itself allocates in the window
+
+    uint64_t messages = 0, closes = 0, connects = 0;
+    auto run_round = [&](const char* target) {
+        DialOptions opts;
+        opts.reconnect = false;
+        Conn clients[16];
+        for (auto& c : clients) {
+            auto d = ctx.dial(target, opts);
+            if (d.error != Error::Ok) return false;
+            c = d.value;
+        }
+        // Server side echoes; each client sends 10 messages of 100 bytes and waits for them.
+        uint64_t echoed[16] = {};
+        uint8_t payload[100];
+        for (int i = 0; i < 100; ++i) payload[i] = static_cast<uint8_t>(i);
+        int sent[16] = {};
+        log.clear();
+        const bool ok = pump(ctx, log, 5000, [&] {
+            bool all = true;
+            for (int i = 0; i < 16; ++i) {
+                if (clients[i].state() == ConnState::Open && sent[i] < 10 && clients[i].send(payload, 100) == Error::Ok)
+                    ++sent[i];
+                ReadView v;
+                while (clients[i].try_read(v) == Read::Message) {
+                    echoed[i] += v.size;
+                    v.release();
+                }
+                if (echoed[i] < 1000) all = false;
+            }
+            return all;
+        }, [&](const Event& ev) {
+            static int server_mark;
+            if (ev.type == EventType::Connected) ++connects;
+            if (ev.type == EventType::Accepted) ev.conn.set_user(&server_mark);
+            if (ev.type == EventType::Data && ev.conn.user() == &server_mark) {
+                ReadView v;
+                while (ev.conn.try_read(v) == Read::Message) {
+                    if (ev.conn.send(v.data, v.size) != Error::Ok) break;
+                    v.release();
+                }
+            }
+        });
+        messages += 16 * 10;
+        for (auto& c : clients) (void)c.close();
+        const bool closed = pump(ctx, log, 5000, [&] { return log.count_of(EventType::Closed) == 32; });
+        closes += 32;
+        if (!ok || !closed)
+            std::printf("    round to %s: exchanged=%d closed=%d (%d closed events)\n", target, ok, closed,
+                        log.count_of(EventType::Closed));
+        return ok && closed;
+    };
+    // Warm up once (the C library may set up things on first use), then count.
+    REQUIRE(run_round(url));
+    const uint64_t before = tw_test::allocation_count();
+    bool ok = true;
+    for (int round = 0; round < 60 && ok; ++round) ok = run_round(round % 2 ? url : "inproc://alloc");
+    const uint64_t after = tw_test::allocation_count();
+    CHECK(ok);
+    CHECK_EQ(after - before, 0u);
+    CHECK(connects >= 60 * 16);
+    CHECK(messages >= 60 * 160);
+    CHECK(closes >= 60 * 32);
+    // The counter really counts: one allocation of our own moves it by one.
+    const uint64_t probe_before = tw_test::allocation_count();
+    void* volatile probe = std::malloc(64);
+    std::free(probe);
+    CHECK_EQ(tw_test::allocation_count() - probe_before, 1u);
+}
