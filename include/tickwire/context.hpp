@@ -55,6 +55,9 @@ struct ReadView {
 
     // Hands the bytes back: the ring space or message slot is reused. Safe to call twice.
     void release() noexcept;
+    // Plain streams: hands back only the first `n` bytes; the rest comes again with the next
+    // try_read (e.g. when only part of it could be sent on). For messages, the same as release().
+    void release(size_t n) noexcept;
     // Copies the view into a message slot so it survives further reads of the connection.
     // Errors: NoMessageSlot (pool empty, view unchanged), TooLarge (bigger than a slot).
     TW_NODISCARD Error retain() noexcept;

@@ -43,7 +43,7 @@ Read Conn::try_read(ReadView& out) const noexcept {
                               (s->flags & detail::kConnPeerEof);
         return finished ? Read::Closed : Read::NoData;
     }
-    detail::RingSpan rs[2];
+    detail::RingSpan rs[2] = {};
     (void)s->rx.readable(e.blocks, rs);
     out = ReadView();
     out.data = rs[0].data;
@@ -67,6 +67,15 @@ void ReadView::release() noexcept {
         ConnSlot* s = engine_->conn_from_handle(conn_);
         if (s) engine_->consume_rx(*s, consume_);
     }
+    *this = ReadView();
+}
+
+void ReadView::release(size_t n) noexcept {
+    if (!engine_ || message_ || n >= consume_) {
+        release();
+        return;
+    }
+    if (ConnSlot* s = engine_->conn_from_handle(conn_)) engine_->consume_rx(*s, static_cast<uint32_t>(n));
     *this = ReadView();
 }
 

@@ -123,7 +123,7 @@ void Engine::read_socket(uint32_t c) noexcept {
             wait_for_block(c);
             break;
         }
-        RingSpan rs[2];
+        RingSpan rs[2] = {};
         const int n = s.rx.writable(blocks, rs);
         if (n == 0) break;  // ring full: resumes when the application consumes
         platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
@@ -164,7 +164,7 @@ void Engine::write_pending(uint32_t c) noexcept {
         return;
     }
     while (!s.tx.empty()) {
-        RingSpan rs[2];
+        RingSpan rs[2] = {};
         const int n = s.tx.readable(blocks, rs);
         platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
         const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
@@ -203,7 +203,7 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
     uint32_t left = s.tx.used() < room ? s.tx.used() : room;
     const uint32_t moved = left;
     while (left > 0) {
-        RingSpan rs[2];
+        RingSpan rs[2] = {};
         (void)s.tx.readable(blocks, rs);
         const uint32_t n = rs[0].size < left ? rs[0].size : left;
         peer.rx.write(blocks, rs[0].data, n);
