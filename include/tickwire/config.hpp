@@ -46,7 +46,13 @@ struct Config {
 
     uint32_t max_timers = 64;           // user timers (Context::set_timer)
     uint32_t event_queue_size = 1024;   // events between two next_event drains
-    uint32_t max_dns_lookups = 8;       // host names resolved at once
+    uint32_t max_dns_lookups = 8;       // host names resolved at once (0: no DNS client)
+    uint32_t hosts_file_max = 16 * 1024;  // bytes of /etc/hosts kept for lookups
+    // Where the DNS client looks: "ADDR" or "ADDR:PORT" (IPv6 as "[ADDR]:PORT") to use one
+    // server instead of /etc/resolv.conf's; null: /etc/resolv.conf.
+    const char* dns_server = nullptr;
+    const char* resolv_conf_path = "/etc/resolv.conf";
+    const char* hosts_path = "/etc/hosts";
 
     uint32_t connect_timeout_ms = 5000;
     uint32_t handshake_timeout_ms = 5000;

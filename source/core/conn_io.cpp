@@ -320,6 +320,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
         if (s.state == ConnState::Backoff) {
             if (s.dialer != kNone) {
                 deadlines.cancel(dialer_deadline(s.dialer));
+                dns_cancel(s.dialer);
                 dialers[s.dialer].in_use = false;
                 s.dialer = kNone;
             }
@@ -346,6 +347,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
     deadlines.cancel(conn_deadline(c));
     if (s.dialer != kNone) {
         deadlines.cancel(dialer_deadline(s.dialer));
+        dns_cancel(s.dialer);
         dialers[s.dialer].in_use = false;
         s.dialer = kNone;
     }

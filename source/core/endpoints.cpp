@@ -168,7 +168,8 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
         if (!copy_name(u.host, d.host, sizeof d.host)) return Error::NameTooLong;
         if (u.host.equals("*")) return Error::InvalidUrl;
         d.resolved = numeric_address(u, false, d.address);
-        if (!d.resolved) return Error::UnsupportedScheme;  // host names: see the DNS client
+        d.by_name = !d.resolved;
+        if (d.by_name && config.max_dns_lookups == 0) return Error::DnsFailed;  // no DNS client
     } else if (t == Transport::Ipc) {
         e = platform::make_unix_address(u.path.data, u.path.size, d.address);
         if (e != Error::Ok) return e;
@@ -201,6 +202,13 @@ void Engine::dial_start(uint32_t di) noexcept {
         if (e != Error::Ok) fail_conn(c, e);
         return;
     }
+    if (d.by_name && !d.resolved) {
+        s.state = ConnState::Resolving;
+        const Error e = dns_begin(di);
+        if (e != Error::Ok) fail_conn(c, e);
+        return;
+    }
+    d.resolved = !d.by_name;  // a name is looked up again before the next attempt
     s.state = ConnState::Connecting;
     const Error e = platform::connect_stream(d.address, s.fd);
     if (e != Error::Ok && e != Error::WouldBlock) {

@@ -13,6 +13,7 @@
 #include "core/ring.hpp"
 #include "core/timer_heap.hpp"
 #include "core/work_list.hpp"
+#include "transport/dns/resolver.hpp"
 #include "platform/poller.hpp"
 #include "platform/socket.hpp"
 #include "tickwire/context.hpp"
@@ -80,11 +81,26 @@ struct DialerSlot {
     uint16_t port = 0;
     bool in_use = false;
     bool reconnect = true;
-    bool resolved = false;
+    bool resolved = false;       // `address` is current
+    bool by_name = false;        // the host is a name: resolve before each connect
     Transport transport = Transport::Tcp;
     uint32_t conn = kNone;
     uint32_t backoff_ms = 0;
     uint32_t connect_timeout_ms = 0;
+    dns::LookupHandle lookup;    // while resolving
+};
+
+// The DNS client's share of the engine: the resolver state machine (sans-I/O, in
+// transport/dns) plus what it needs from the outside: its sockets and the files' text.
+struct DnsClient {
+    dns::Resolver resolver;
+    dns::HostsFile hosts;
+    dns::DnsLookupSlot* slots = nullptr;
+    char* hosts_text = nullptr;
+    platform::SocketHandle socket4 = platform::kInvalidSocket;
+    platform::SocketHandle socket6 = platform::kInvalidSocket;
+    bool ready = false;      // resolver initialised
+    uint32_t pending = 0;    // dialers waiting on it
 };
 
 struct UserTimer {
@@ -122,13 +138,16 @@ struct Engine {
     platform::Readiness* ready = nullptr;
     uint32_t ready_capacity = 0;
 
+    DnsClient dns;
+
     Stats stats{};
     int64_t now_us = 0;
     bool in_update = false;
 
     // Token spaces for the poller and the deadline records.
     uint32_t listener_token_base() const noexcept { return config.max_connections; }
-    uint32_t token_capacity() const noexcept { return config.max_connections + config.max_listeners; }
+    uint32_t dns_token(int v6) const noexcept { return config.max_connections + config.max_listeners + static_cast<uint32_t>(v6); }
+    uint32_t token_capacity() const noexcept { return config.max_connections + config.max_listeners + 2; }
     // Deadline records: [0, timers) user timers, then one per connection, one per dialer,
     // one per listener (accept retry).
     uint32_t conn_deadline(uint32_t c) const noexcept { return config.max_timers + c; }
@@ -192,6 +211,15 @@ struct Engine {
     void dial_start(uint32_t d) noexcept;
     void dial_backoff(uint32_t d) noexcept;
     Error inproc_connect(uint32_t d) noexcept;
+
+    // --- DNS (dns_client.cpp) -------------------------------------------------------------
+    void dns_init() noexcept;
+    void dns_shutdown() noexcept;
+    Error dns_begin(uint32_t dialer) noexcept;
+    void dns_step() noexcept;
+    void dns_receive(int v6) noexcept;
+    void dns_cancel(uint32_t dialer) noexcept;
+    int64_t dns_deadline_us() const noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

@@ -40,7 +40,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     Arena a(base, size);
     (void)a.take<Engine>(1, kCacheLine);
     const uint32_t records = cfg.max_timers + cfg.max_connections + cfg.max_dialers + cfg.max_listeners;
-    const uint32_t tokens = cfg.max_connections + cfg.max_listeners;
+    const uint32_t tokens = cfg.max_connections + cfg.max_listeners + 2;  // + the DNS sockets
     auto* conns = a.take<ConnSlot>(cfg.max_connections, kCacheLine);
     auto* conn_free = a.take<uint32_t>(cfg.max_connections);
     auto* work = a.take<uint32_t>(cfg.max_connections);
@@ -60,6 +60,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* msg_gens = a.take<uint32_t>(cfg.message_slots);
     auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
     auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
+    auto* dns_slots = a.take<dns::DnsLookupSlot>(cfg.max_dns_lookups);
+    auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -76,6 +78,9 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->ready_capacity = ready_batch(cfg);
         e->blocks.init(blocks, block_free, cfg.ring_block_size, cfg.ring_block_count);
         e->messages.init(slots, msg_free, msg_gens, cfg.message_slot_size, cfg.message_slots);
+        e->dns.slots = dns_slots;
+        e->dns.hosts_text = hosts_text;
+        for (uint32_t i = 0; i < cfg.max_dns_lookups; ++i) new (&dns_slots[i]) dns::DnsLookupSlot();
         for (uint32_t i = 0; i < cfg.max_connections; ++i) {
             new (&conns[i]) ConnSlot();
             conn_free[i] = cfg.max_connections - 1 - i;
@@ -93,6 +98,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
 Error Engine::start() noexcept {
     now_us = platform::monotonic_us();
     stats.memory_bytes = memory_size;
+    dns_init();
     return Error::Ok;
 }
 
@@ -109,6 +115,7 @@ void Engine::stop() noexcept {
         if (l.transport == Transport::Ipc) platform::unlink_path(l.name);
         l.in_use = false;
     }
+    dns_shutdown();
     poller.destroy();
 }
 

@@ -36,6 +36,7 @@ Error Engine::update(int timeout_ms) noexcept {
         if (listeners[i].in_use && listeners[i].ready && !deadlines.armed(listener_deadline(i))) listener_pending = true;
     int wait_ms = (work.size() > 0 || listener_pending) ? 0 : timeout_ms;
     wait_ms = clamp_wait_ms(deadlines.next_deadline(), now_us, wait_ms);
+    wait_ms = clamp_wait_ms(dns_deadline_us(), now_us, wait_ms);
 
     const int n = poller.wait(wait_ms, ready, static_cast<int>(ready_capacity));
     if (n < 0) {
@@ -53,11 +54,14 @@ Error Engine::update(int timeout_ms) noexcept {
             if (f & platform::kWritable) s.flags |= kConnWritable;
             if (f & (platform::kHangup | platform::kFailed)) s.flags |= kConnHupSeen;
             list(token);
+        } else if (token >= dns_token(0)) {
+            dns_receive(static_cast<int>(token - dns_token(0)));
         } else {
             const uint32_t li = token - listener_token_base();
             if (li < config.max_listeners && listeners[li].in_use) listeners[li].ready = true;
         }
     }
+    dns_step();
 
     for (uint32_t i = 0; i < config.max_listeners; ++i)
         if (listeners[i].in_use && listeners[i].ready && !deadlines.armed(listener_deadline(i))) accept_ready(i);
