@@ -1,0 +1,544 @@
+#include "sockety/packet_decoder.hpp"
+
+#include <cstring>
+
+namespace tickwire::detail::sockety {
+
+namespace {
+
+// Length of a packet's fixed header (type byte, size, index, uuid...), known from its first byte.
+// 0 for the unused type 0xF.
+size_t packet_header_length(uint8_t first) noexcept {
+    const size_t size_width = kPacketSizeWidth[(first >> kPacketSizeShift) & 3];
+    switch (static_cast<PacketType>(first >> 4)) {
+    case PacketType::SwitchChannelLow:
+    case PacketType::StreamEnd:
+    case PacketType::Abort:
+    case PacketType::Heartbeat:
+    case PacketType::GoAway: return 1;
+    case PacketType::SwitchChannel: return 2;
+    case PacketType::FastReplyLow: return 1 + sizeof(Uuid::bytes);
+    case PacketType::FastReply: return 2 + sizeof(Uuid::bytes);
+    case PacketType::Message:
+    case PacketType::Response:
+    case PacketType::Continue:
+    case PacketType::Stream:
+    case PacketType::Data: return 1 + size_width;
+    case PacketType::File: return 1 + size_width + kFileIndexWidth[first & 3];
+    case PacketType::FileEnd: return 1 + kFileIndexWidth[first & 3];
+    }
+    return 0;
+}
+
+// The 12-bit fields: high nibble in the low bits of the first byte, low byte next (WIRE.md §0).
+uint16_t read_u12(const uint8_t* p) noexcept {
+    return static_cast<uint16_t>(((p[0] & 0x0f) << 8) | p[1]);
+}
+
+size_t min_size(size_t a, uint64_t b) noexcept {
+    return b < a ? static_cast<size_t>(b) : a;
+}
+
+Decoded need_more(size_t consumed, size_t need) noexcept {
+    Decoded d;
+    d.event.type = EventType::NeedMore;
+    d.event.need = need;
+    d.consumed = consumed;
+    return d;
+}
+
+} // namespace
+
+const char* to_string(DecodeError error) noexcept {
+    switch (error) {
+    case DecodeError::None: return "none";
+    case DecodeError::BadConnectionHeader: return "bad connection header";
+    case DecodeError::UnknownPacketType: return "unknown packet type";
+    case DecodeError::ChannelOutOfRange: return "channel id over the announced channel count";
+    case DecodeError::ChannelBusy: return "message or response started on a busy channel";
+    case DecodeError::UnexpectedPacket: return "packet with nothing in progress to belong to";
+    case DecodeError::DataOverflow: return "more data than declared";
+    case DecodeError::FileIndexOutOfRange: return "file index over the files count";
+    case DecodeError::HeaderOverrun: return "packet longer than the header it carries";
+    case DecodeError::BadHeader: return "file sizes do not add up to the total files size";
+    case DecodeError::ActionTooLong: return "action name over the limit";
+    case DecodeError::FileNameTooLong: return "file name over the limit";
+    case DecodeError::TooManyFiles: return "files count over the limit";
+    case DecodeError::NotInitialized: return "decoder not initialized";
+    }
+    return "unknown decode error";
+}
+
+const char* to_string(EventType type) noexcept {
+    switch (type) {
+    case EventType::NeedMore: return "NeedMore";
+    case EventType::Error: return "Error";
+    case EventType::ConnectionHeader: return "ConnectionHeader";
+    case EventType::SwitchChannel: return "SwitchChannel";
+    case EventType::MessageStart: return "MessageStart";
+    case EventType::ResponseStart: return "ResponseStart";
+    case EventType::ActionChunk: return "ActionChunk";
+    case EventType::HeaderSizes: return "HeaderSizes";
+    case EventType::FileHeader: return "FileHeader";
+    case EventType::FileNameChunk: return "FileNameChunk";
+    case EventType::HeaderEnd: return "HeaderEnd";
+    case EventType::DataChunk: return "DataChunk";
+    case EventType::StreamChunk: return "StreamChunk";
+    case EventType::StreamEnd: return "StreamEnd";
+    case EventType::FileChunk: return "FileChunk";
+    case EventType::FileEnd: return "FileEnd";
+    case EventType::FastReply: return "FastReply";
+    case EventType::Heartbeat: return "Heartbeat";
+    case EventType::GoAway: return "GoAway";
+    case EventType::Abort: return "Abort";
+    }
+    return "unknown event";
+}
+
+bool PacketDecoder::init(const DecoderLimits& limits, ChannelState* channels, size_t channel_count,
+                         bool expect_connection_header) noexcept {
+    channels_ = nullptr;
+    state_ = State::Failed;
+    error_ = DecodeError::NotInitialized;
+    if (limits.channels == 0 || limits.channels > kMaxChannels || channels == nullptr ||
+        channel_count < limits.channels)
+        return false;
+    limits_ = limits;
+    channels_ = channels;
+    for (uint32_t i = 0; i < limits.channels; ++i) channels_[i] = ChannelState{};
+    state_ = expect_connection_header ? State::ConnectionHeader : State::PacketHeader;
+    error_ = DecodeError::None;
+    channel_ = 0;
+    hdr_len_ = 0;
+    hdr_need_ = 0;
+    content_ = Content::Header;
+    content_left_ = 0;
+    file_index_ = 0;
+    return true;
+}
+
+Decoded PacketDecoder::fail(DecodeError error, size_t consumed) noexcept {
+    state_ = State::Failed;
+    error_ = error;
+    Decoded d;
+    d.event.type = EventType::Error;
+    d.event.error = error;
+    d.consumed = consumed;
+    return d;
+}
+
+bool PacketDecoder::finish_if_complete(ChannelState& ch) noexcept {
+    if (ch.phase != ChannelState::Phase::Body || ch.data_left != 0 ||
+        ch.files_ended != ch.files_count || ch.stream_open)
+        return false;
+    ch = ChannelState{};
+    return true;
+}
+
+Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
+    if (state_ == State::Failed) return fail(error_, 0);
+    if (data == nullptr) len = 0;
+    size_t used = 0;
+    for (;;) {
+        switch (state_) {
+        case State::Failed: return fail(error_, used);
+
+        case State::ConnectionHeader:
+        case State::PacketHeader: {
+            if (hdr_len_ == 0) {
+                if (used == len) return need_more(used, 1);
+                const uint8_t first = data[used];
+                if (state_ == State::ConnectionHeader) {
+                    if ((first & 0xf0) != kConnectionHeaderTag)
+                        return fail(DecodeError::BadConnectionHeader, used);
+                    static constexpr uint8_t kCountWidth[4] = {0, 1, 2, 0};
+                    hdr_need_ = static_cast<uint8_t>(1 + kCountWidth[first & 3]);
+                } else {
+                    const size_t header_length = packet_header_length(first);
+                    if (header_length == 0) return fail(DecodeError::UnknownPacketType, used);
+                    hdr_need_ = static_cast<uint8_t>(header_length);
+                }
+            }
+            const size_t take = min_size(len - used, static_cast<uint64_t>(hdr_need_ - hdr_len_));
+            std::memcpy(hdr_ + hdr_len_, data + used, take);
+            hdr_len_ = static_cast<uint8_t>(hdr_len_ + take);
+            used += take;
+            if (hdr_len_ < hdr_need_) return need_more(used, static_cast<size_t>(hdr_need_ - hdr_len_));
+            hdr_len_ = 0;
+
+            Decoded d;
+            d.event.type = EventType::NeedMore;
+            const DecodeError error = state_ == State::ConnectionHeader
+                                          ? on_connection_header(d.event)
+                                          : on_packet_header(d.event);
+            if (error != DecodeError::None) return fail(error, used);
+            if (d.event.type == EventType::NeedMore) continue;  // packet content follows
+            d.consumed = used;
+            return d;
+        }
+
+        case State::Content: {
+            ChannelState& ch = channels_[channel_];
+            const size_t avail = min_size(len - used, content_left_);
+            Decoded d;
+            d.event.channel = channel_;
+            if (content_ == Content::Header) {
+                if (ch.phase != ChannelState::Phase::Header) {
+                    // The header ended exactly with the packet (an overrun fails in parse_header).
+                    state_ = State::PacketHeader;
+                    continue;
+                }
+                DecodeError error = DecodeError::None;
+                const size_t k = parse_header(data + used, avail, content_left_, d.event, error);
+                used += k;
+                content_left_ -= k;
+                if (error != DecodeError::None) return fail(error, used);
+                if (d.event.type == EventType::NeedMore) {
+                    if (content_left_ != 0) return need_more(used, 1);
+                    // The header goes on in a Continue packet.
+                    state_ = State::PacketHeader;
+                    continue;
+                }
+                if (content_left_ == 0 && ch.phase != ChannelState::Phase::Header)
+                    state_ = State::PacketHeader;
+                d.consumed = used;
+                return d;
+            }
+            if (avail == 0) return need_more(used, 1);  // packets of size 0 never get here
+            d.event.bytes = ByteView{data + used, avail};
+            used += avail;
+            content_left_ -= avail;
+            if (content_left_ == 0) state_ = State::PacketHeader;
+            switch (content_) {
+            case Content::Data:
+                d.event.type = EventType::DataChunk;
+                ch.data_left -= avail;
+                d.event.last = ch.data_left == 0;
+                d.event.finished = d.event.last && finish_if_complete(ch);
+                break;
+            case Content::Stream: d.event.type = EventType::StreamChunk; break;
+            case Content::File:
+                d.event.type = EventType::FileChunk;
+                d.event.file_index = file_index_;
+                ch.file_bytes += avail;
+                break;
+            case Content::Header: break;  // handled above
+            }
+            d.consumed = used;
+            return d;
+        }
+        }
+    }
+}
+
+DecodeError PacketDecoder::on_connection_header(Event& ev) noexcept {
+    uint32_t channels = 0;
+    switch (hdr_[0] & 3) {
+    case 0: channels = 1; break;
+    case 1:
+        // sockety-js writes 256 as a uint8, i.e. `e1 00` (WIRE.md §1); nothing else can mean 0.
+        channels = hdr_[1] == 0 ? 256 : hdr_[1];
+        break;
+    case 2: channels = static_cast<uint32_t>(read_le(hdr_ + 1, 2)); break;
+    default: channels = kMaxChannels; break;
+    }
+    if (channels == 0) return DecodeError::BadConnectionHeader;
+    // More than the format can address is harmless: ids stop at 4095.
+    if (channels > kMaxChannels) channels = kMaxChannels;
+    ev.type = EventType::ConnectionHeader;
+    ev.channels = static_cast<uint16_t>(channels);
+    state_ = State::PacketHeader;
+    return DecodeError::None;
+}
+
+DecodeError PacketDecoder::on_packet_header(Event& ev) noexcept {
+    const uint8_t first = hdr_[0];
+    const size_t size_width = kPacketSizeWidth[(first >> kPacketSizeShift) & 3];
+    const uint64_t size = read_le(hdr_ + 1, size_width);
+    ChannelState& ch = channels_[channel_];
+    ev.channel = channel_;
+
+    switch (static_cast<PacketType>(first >> 4)) {
+    case PacketType::SwitchChannelLow:
+    case PacketType::SwitchChannel: {
+        const uint16_t id = (first >> 4) == 0 ? static_cast<uint16_t>(first & 0x0f) : read_u12(hdr_);
+        if (id >= limits_.channels) return DecodeError::ChannelOutOfRange;
+        channel_ = id;
+        ev.type = EventType::SwitchChannel;
+        ev.channel = id;
+        return DecodeError::None;
+    }
+    case PacketType::Message:
+    case PacketType::Response:
+        if (!ch.idle()) return DecodeError::ChannelBusy;
+        ch = ChannelState{};
+        ch.phase = ChannelState::Phase::Header;
+        ch.is_response = (first >> 4) == static_cast<uint8_t>(PacketType::Response);
+        ch.has_stream = (first & kHasStreamBit) != 0;
+        ch.stream_open = ch.has_stream;
+        ch.expects_response = (first & kExpectsResponseBit) != 0;
+        content_ = Content::Header;
+        content_left_ = size;
+        state_ = State::Content;
+        return DecodeError::None;
+    case PacketType::Continue:
+        if (ch.phase != ChannelState::Phase::Header) return DecodeError::UnexpectedPacket;
+        content_ = Content::Header;
+        content_left_ = size;
+        state_ = State::Content;
+        return DecodeError::None;
+    case PacketType::FastReplyLow:
+    case PacketType::FastReply: {
+        const bool low = (first >> 4) == static_cast<uint8_t>(PacketType::FastReplyLow);
+        ev.type = EventType::FastReply;
+        ev.channel = 0;  // not channel-scoped
+        ev.code = low ? static_cast<uint16_t>(first & 0x0f) : read_u12(hdr_);
+        // Raw bytes: unlike sockety-js we do not force the v4 bits (WIRE.md §0).
+        std::memcpy(ev.id.bytes, hdr_ + (low ? 1 : 2), sizeof ev.id.bytes);
+        return DecodeError::None;
+    }
+    case PacketType::Stream:
+        if (!ch.sizes_known || !ch.stream_open) return DecodeError::UnexpectedPacket;
+        if (size == 0) return DecodeError::None;
+        content_ = Content::Stream;
+        content_left_ = size;
+        state_ = State::Content;
+        return DecodeError::None;
+    case PacketType::StreamEnd:
+        if (!ch.sizes_known || !ch.stream_open) return DecodeError::UnexpectedPacket;
+        ch.stream_open = false;
+        ev.type = EventType::StreamEnd;
+        ev.finished = finish_if_complete(ch);
+        return DecodeError::None;
+    case PacketType::Abort:
+        ev.type = EventType::Abort;
+        ev.aborted = !ch.idle();
+        ev.is_response = ch.is_response;
+        // The id only once it is complete (a header cut short by Abort may hold part of it).
+        if (ch.phase == ChannelState::Phase::Body || ch.field > HeaderField::Id) ev.id = ch.id;
+        ch = ChannelState{};
+        return DecodeError::None;
+    case PacketType::Heartbeat:
+        ev.type = EventType::Heartbeat;
+        ev.channel = 0;
+        return DecodeError::None;
+    case PacketType::GoAway:
+        ev.type = EventType::GoAway;
+        ev.channel = 0;
+        return DecodeError::None;
+    case PacketType::File:
+    case PacketType::FileEnd: {
+        const bool end = (first >> 4) == static_cast<uint8_t>(PacketType::FileEnd);
+        // File: type, size, index. File End: type, index. The size counts the content only.
+        const size_t index_offset = end ? 1 : 1 + size_width;
+        const uint32_t index = static_cast<uint32_t>(read_le(hdr_ + index_offset, kFileIndexWidth[first & 3]));
+        if (!ch.sizes_known) return DecodeError::UnexpectedPacket;
+        if (index >= ch.files_count) return DecodeError::FileIndexOutOfRange;
+        // Spec: no File packet for a file before its header has been sent.
+        if (index >= ch.files_described) return DecodeError::UnexpectedPacket;
+        if (end) {
+            // A File End past the count can only be a repeat (which index repeats is the
+            // session's to see: it keeps the per-file records).
+            if (ch.files_ended >= ch.files_count) return DecodeError::UnexpectedPacket;
+            ++ch.files_ended;
+            ev.type = EventType::FileEnd;
+            ev.file_index = index;
+            ev.finished = finish_if_complete(ch);
+            return DecodeError::None;
+        }
+        if (size > ch.files_declared - ch.file_bytes) return DecodeError::DataOverflow;
+        if (size == 0) return DecodeError::None;
+        file_index_ = index;
+        content_ = Content::File;
+        content_left_ = size;
+        state_ = State::Content;
+        return DecodeError::None;
+    }
+    case PacketType::Data:
+        if (!ch.sizes_known) return DecodeError::UnexpectedPacket;
+        if (size > ch.data_left) return DecodeError::DataOverflow;
+        if (size == 0) return DecodeError::None;
+        content_ = Content::Data;
+        content_left_ = size;
+        state_ = State::Content;
+        return DecodeError::None;
+    }
+    return DecodeError::UnknownPacketType;  // 0xF is refused before the header is collected
+}
+
+size_t PacketDecoder::parse_header(const uint8_t* p, size_t avail, uint64_t packet_left, Event& ev,
+                                   DecodeError& error) noexcept {
+    ChannelState& ch = channels_[channel_];
+    size_t used = 0;
+
+    // Fixed-width fields may be split across calls and across Message/Continue packets, so they
+    // are assembled byte by byte in the channel's state (at most 16 bytes).
+    auto take_uint = [&](size_t width) noexcept {
+        while (ch.got < width) {
+            if (used == avail) return false;
+            ch.partial |= static_cast<uint64_t>(p[used++]) << (8 * ch.got);
+            ++ch.got;
+        }
+        return true;
+    };
+    auto take_uuid = [&](Uuid& out) noexcept {
+        while (ch.got < sizeof out.bytes) {
+            if (used == avail) return false;
+            out.bytes[ch.got++] = p[used++];
+        }
+        return true;
+    };
+    auto next = [&](HeaderField field) noexcept {
+        ch.field = field;
+        ch.got = 0;
+        ch.partial = 0;
+    };
+    // A name piece: as much of the name as this packet holds in the input (a view, no copy).
+    auto name_chunk = [&](EventType type) noexcept {
+        const size_t n = min_size(avail - used, ch.name_left);
+        ev.type = type;
+        ev.bytes = ByteView{p + used, n};
+        used += n;
+        ch.name_left -= static_cast<uint32_t>(n);
+        ev.last = ch.name_left == 0;
+    };
+    auto after_file_name = [&]() noexcept {
+        ++ch.files_described;
+        next(ch.files_described < ch.files_count ? HeaderField::FileFlags : HeaderField::Done);
+    };
+
+    for (;;) {
+        switch (ch.field) {
+        case HeaderField::Flags:
+            if (!take_uint(1)) return used;
+            ch.flags = static_cast<uint8_t>(ch.partial);
+            next(ch.is_response ? HeaderField::ParentId : HeaderField::Id);
+            break;
+        case HeaderField::ParentId:
+            if (!take_uuid(ch.parent_id)) return used;
+            next(HeaderField::Id);
+            break;
+        case HeaderField::Id:
+            if (!take_uuid(ch.id)) return used;
+            if (!ch.is_response) {
+                next(HeaderField::ActionSize);
+                break;
+            }
+            next(HeaderField::DataSize);
+            ev.type = EventType::ResponseStart;
+            ev.id = ch.id;
+            ev.parent_id = ch.parent_id;
+            ev.has_stream = ch.has_stream;
+            ev.expects_response = ch.expects_response;
+            ev.is_response = true;
+            return used;
+        case HeaderField::ActionSize: {
+            if (!take_uint(kNameSizeWidth[(ch.flags & kActionSize16Bit) ? 1 : 0])) return used;
+            if (ch.partial > limits_.max_action_size) {
+                error = DecodeError::ActionTooLong;
+                return used;
+            }
+            ch.name_left = static_cast<uint32_t>(ch.partial);
+            ev.type = EventType::MessageStart;
+            ev.id = ch.id;
+            ev.has_stream = ch.has_stream;
+            ev.expects_response = ch.expects_response;
+            ev.name_size = ch.name_left;
+            next(HeaderField::Action);
+            return used;
+        }
+        case HeaderField::Action:
+            if (ch.name_left == 0) {  // empty action: no chunk
+                next(HeaderField::DataSize);
+                break;
+            }
+            if (used == avail) return used;
+            name_chunk(EventType::ActionChunk);
+            if (ev.last) next(HeaderField::DataSize);
+            return used;
+        case HeaderField::DataSize:
+            if (!take_uint(kDataSizeWidth[ch.flags >> kDataSizeShift])) return used;
+            ch.data_left = ch.partial;
+            next(HeaderField::FilesCount);
+            break;
+        case HeaderField::FilesCount:
+            if (!take_uint(kFilesCountWidth[(ch.flags >> kFilesCountShift) & 3])) return used;
+            if (ch.partial > limits_.max_files) {
+                error = DecodeError::TooManyFiles;
+                return used;
+            }
+            ch.files_count = static_cast<uint32_t>(ch.partial);
+            next(HeaderField::TotalFilesSize);
+            break;
+        case HeaderField::TotalFilesSize: {
+            // Present only when the files count is (0 bytes wide when EE is 00).
+            const bool has_files = ((ch.flags >> kFilesCountShift) & 3) != 0;
+            if (!take_uint(has_files ? kTotalFilesSizeWidth[(ch.flags >> kTotalFilesSizeShift) & 3] : 0))
+                return used;
+            ch.total_files_size = ch.partial;
+            ch.sizes_known = true;
+            ev.type = EventType::HeaderSizes;
+            ev.data_size = ch.data_left;
+            ev.files_count = ch.files_count;
+            ev.total_files_size = ch.total_files_size;
+            next(ch.files_count != 0 ? HeaderField::FileFlags : HeaderField::Done);
+            return used;
+        }
+        case HeaderField::FileFlags:
+            if (!take_uint(1)) return used;
+            ch.file_flags = static_cast<uint8_t>(ch.partial);
+            next(HeaderField::FileSize);
+            break;
+        case HeaderField::FileSize:
+            if (!take_uint(kFileSizeWidth[(ch.file_flags >> kFileSizeShift) & 3])) return used;
+            // files_declared <= total_files_size always holds, so this cannot wrap.
+            if (ch.partial > ch.total_files_size - ch.files_declared) {
+                error = DecodeError::BadHeader;
+                return used;
+            }
+            ch.file_size = ch.partial;
+            ch.files_declared += ch.partial;
+            next(HeaderField::FileNameSize);
+            break;
+        case HeaderField::FileNameSize:
+            if (!take_uint(kNameSizeWidth[(ch.file_flags & kFileNameSize16Bit) ? 1 : 0])) return used;
+            if (ch.partial > limits_.max_file_name_size) {
+                error = DecodeError::FileNameTooLong;
+                return used;
+            }
+            ch.name_left = static_cast<uint32_t>(ch.partial);
+            ev.type = EventType::FileHeader;
+            ev.file_index = ch.files_described;
+            ev.file_size = ch.file_size;
+            ev.name_size = ch.name_left;
+            next(HeaderField::FileName);
+            return used;
+        case HeaderField::FileName:
+            if (ch.name_left == 0) {
+                after_file_name();
+                break;
+            }
+            if (used == avail) return used;
+            ev.file_index = ch.files_described;
+            name_chunk(EventType::FileNameChunk);
+            if (ev.last) after_file_name();
+            return used;
+        case HeaderField::Done:
+            if (ch.files_declared != ch.total_files_size) {
+                error = DecodeError::BadHeader;
+                return used;
+            }
+            if (packet_left > used) {  // JS: "The message packet size was malformed."
+                error = DecodeError::HeaderOverrun;
+                return used;
+            }
+            ch.phase = ChannelState::Phase::Body;
+            ev.type = EventType::HeaderEnd;
+            ev.is_response = ch.is_response;
+            ev.finished = finish_if_complete(ch);
+            return used;
+        }
+    }
+}
+
+} // namespace tickwire::detail::sockety
