@@ -19,6 +19,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "config.hpp"
 #include "error.hpp"
@@ -52,6 +53,11 @@ struct ReadView {
     uint64_t total = 0;         // Partial: the unit's size when known, else 0
     DataKind kind = DataKind::Bytes;
     int64_t time_us = 0;        // monotonic clock when the last byte of the view arrived
+    // Streamed messages (WsOptions::streaming): where this chunk sits in its message, and
+    // whether it is the message's first / last chunk. Whole messages: 0, true, true.
+    uint64_t offset = 0;
+    bool first = true;
+    bool final = true;
 
     // Hands the bytes back: the ring space or message slot is reused. Safe to call twice.
     void release() noexcept;
@@ -85,6 +91,18 @@ enum class ConnState : uint8_t {
     Closed,       // finished; the handle becomes invalid at the next update()
 };
 
+// The HTTP upgrade request of an accepted WebSocket connection, readable until the next
+// update() after its Accepted event (Conn::request()).
+struct RequestInfo {
+    std::string_view path;         // "/chat" (as sent, not percent-decoded)
+    std::string_view query;        // "room=1" (without '?'), or empty
+    std::string_view subprotocol;  // the one chosen, or empty
+    std::string_view origin;       // the Origin header, or empty
+    std::string_view head;         // the whole request head, for anything else
+    // The value of the first header named `name` (ASCII case-insensitive), or empty.
+    std::string_view header(std::string_view name) const noexcept;
+};
+
 // A connection handle (accepted, dialed, or an in-process end). Cheap to copy; every call checks
 // the generation, so a stale handle answers InvalidHandle / Read::Closed, never crashes.
 // The Context must outlive the handles it gave out and must not move.
@@ -111,8 +129,29 @@ public:
     // does not take stays queued.
     TW_NODISCARD Error flush() const noexcept;
 
+    // --- WebSocket connections (ws://, wss://) ------------------------------------------
+    // One whole message, all or nothing, framed (and masked on the client side) in the tx
+    // ring. Errors as send(), plus WrongState on a connection that is not WebSocket.
+    TW_NODISCARD Error send_text(std::string_view text) const noexcept;
+    TW_NODISCARD Error send_binary(const void* data, size_t size) const noexcept;
+    TW_NODISCARD Error send_message(DataKind kind, const void* data, size_t size) const noexcept;
+    // A message in pieces, for messages larger than the tx ring: `kind` names the message on the
+    // first piece (later pieces continue it); `final` ends it. Each piece is one frame.
+    TW_NODISCARD Error send_fragment(DataKind kind, const void* data, size_t size, bool final) const noexcept;
+    // Zero-copy message: reserves room for the frame header and `size` payload bytes; fill
+    // WriteSpan, then commit(n), n <= size: the header is written in front (masked on clients).
+    TW_NODISCARD Result<WriteSpan> begin_message(DataKind kind, size_t size) const noexcept;
+    TW_NODISCARD Error ping(const void* data, size_t size) const noexcept;
+    // Starts the closing handshake with `code` (1000 normal) and a reason (<= 123 bytes); the
+    // Closed event follows when the peer answers or the handshake timeout passes.
+    TW_NODISCARD Error close(uint16_t code, std::string_view reason) const noexcept;
+    // The upgrade request, until the next update() after Accepted; nullptr otherwise.
+    const RequestInfo* request() const noexcept;
+    // The subprotocol agreed in the handshake, or empty.
+    std::string_view subprotocol() const noexcept;
+
     // Graceful close: what was sent is flushed, then the connection closes (a Closed event
-    // follows). A dialer does not reconnect after close().
+    // follows). A dialer does not reconnect after close(). WebSocket: close(1000, "").
     TW_NODISCARD Error close() const noexcept;
     // Immediate close: queued bytes are dropped and the peer sees a reset.
     TW_NODISCARD Error abort() const noexcept;
@@ -146,6 +185,7 @@ enum class EventType : uint8_t {
     Closed,        // `conn` is finished; `error` says why (Ok: orderly), `unsent` bytes were lost
     Reconnecting,  // a dialed `conn` lost its connection and retries after backoff
     Timer,         // `timer` fired with its `timer_user` value
+    Ping,          // a WebSocket ping arrived on `conn` (already answered with a pong)
 };
 
 struct Event {
@@ -157,13 +197,40 @@ struct Event {
     uint64_t timer_user = 0;
     uint64_t unsent = 0;
     int64_t time_us = 0;
+    // WebSocket Closed: the close code (1005 none given, 1006 no closing handshake) and reason,
+    // readable until the next update().
+    uint16_t close_code = 0;
+    std::string_view close_reason;
 };
 
 const char* to_string(EventType t) noexcept;
 
+// WebSocket settings of a ws:// listener or dialer. The strings are not copied: they must live
+// as long as the listener / dialer.
+struct WsOptions {
+    // Whole-message mode: the largest message accepted (0: Config::message_slot_size); larger
+    // ones close the connection with 1009. Streaming mode: 0 means no limit.
+    uint64_t max_message = 0;
+    // Hand messages out chunk by chunk as they arrive (Read::Partial views with offset/first/
+    // final) instead of whole: a message of any size passes through small buffers.
+    bool streaming = false;
+    // Server: the subprotocols it speaks, comma-separated, preferred first. Client: offered.
+    const char* subprotocols = nullptr;
+    // Client: the Origin header to send (browsers always send one).
+    const char* origin = nullptr;
+    // Server: decides on the Origin of each upgrade; false answers 403. Null accepts all.
+    bool (*accept_origin)(std::string_view origin, void* user) = nullptr;
+    void* accept_origin_user = nullptr;
+    // Extra header lines for the 101 response / the upgrade request ("Name: value\r\n"...).
+    const char* extra_headers = nullptr;
+    // Server: answer plain GET/HEAD requests with files under this folder (index.html for /).
+    const char* static_root = nullptr;
+};
+
 struct ListenOptions {
     bool half_close = false;  // keep accepted connections open after the peer's FIN
     void* user = nullptr;     // copied to each accepted connection's user()
+    WsOptions ws{};           // for ws:// URLs
 };
 
 struct DialOptions {
@@ -171,6 +238,7 @@ struct DialOptions {
     bool half_close = false;
     uint32_t connect_timeout_ms = 0;  // 0: Config::connect_timeout_ms
     void* user = nullptr;
+    WsOptions ws{};                 // for ws:// URLs
 };
 
 // Optional callback style: a thin layer over next_event(). Any pointer may be null.
@@ -228,6 +296,11 @@ public:
     // A timer: fires once after delay_ms, then every repeat_ms if that is not 0.
     TW_NODISCARD Result<TimerId> set_timer(uint32_t delay_ms, uint64_t user, uint32_t repeat_ms = 0) noexcept;
     TW_NODISCARD Error cancel_timer(TimerId t) noexcept;
+
+    // Sends one WebSocket message to many connections: the frame is encoded once and copied
+    // into each tx ring. Returns how many connections took it; those that had no room (or are
+    // not open WebSocket connections) are skipped and counted in Stats::send_would_block.
+    size_t broadcast(const Conn* conns, size_t count, DataKind kind, const void* data, size_t size) noexcept;
 
     Stats stats() const noexcept;
     // The monotonic clock the library uses, in microseconds.

@@ -36,6 +36,8 @@ struct Stats {
     uint64_t write_syscalls = 0;
     uint64_t updates = 0;
     uint64_t dns_queries = 0;
+    uint64_t handshakes_failed = 0;        // upgrades refused, malformed or timed out
+    uint64_t files_served = 0;             // static HTTP responses
 };
 
 } // namespace tickwire

@@ -8,6 +8,7 @@ namespace tickwire {
 
 using detail::ConnSlot;
 using detail::Engine;
+using detail::Protocol;
 
 namespace {
 ConnSlot* slot(Engine* e, uint64_t h) noexcept { return e ? e->conn_from_handle(h) : nullptr; }
@@ -19,24 +20,13 @@ Error check_sendable(const ConnSlot& s) noexcept {
     return Error::Ok;
 }
 
-// Room for `size` bytes in the tx ring (taking a block if needed), or the reason there is none.
-Error make_room(Engine& e, ConnSlot& s, size_t size) noexcept {
-    const uint32_t cap = e.blocks.block_size();
-    if (size > cap) return Error::TooLarge;
-    if (!s.tx.ensure_block(e.blocks) || s.tx.free_space(cap) < size) {
-        s.flags |= detail::kConnOweWritable;
-        if (!s.tx.has_block()) e.wait_for_block(e.index_of(s));
-        ++e.stats.send_would_block;
-        return Error::WouldBlock;
-    }
-    return Error::Ok;
-}
 } // namespace
 
 Read Conn::try_read(ReadView& out) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s || s->state == ConnState::Invalid) return Read::Closed;
     Engine& e = *engine_;
+    if (s->protocol == Protocol::WebSocket) return e.ws_try_read(*s, handle_, out);
     if (s->rx.empty()) {
         s->flags &= static_cast<uint16_t>(~detail::kConnDataNotified);
         const bool finished = s->state == ConnState::Closed || s->state == ConnState::Backoff ||
@@ -99,11 +89,12 @@ Error ReadView::retain() noexcept {
 Error Conn::send(const void* data, size_t size) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
+    if (s->protocol != Protocol::Raw) return Error::WrongState;  // bytes would break the framing
     Error err = check_sendable(*s);
     if (err != Error::Ok) return err;
     if (size == 0) return Error::Ok;
     Engine& e = *engine_;
-    err = make_room(e, *s, size);
+    err = e.tx_reserve(*s, size);
     if (err != Error::Ok) return err;
     s->tx.write(e.blocks, static_cast<const uint8_t*>(data), static_cast<uint32_t>(size));
     e.list(e.index_of(*s));
@@ -113,10 +104,11 @@ Error Conn::send(const void* data, size_t size) const noexcept {
 Result<WriteSpan> Conn::begin_write(size_t size) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
+    if (s->protocol != Protocol::Raw) return Error::WrongState;  // use begin_message
     Error err = check_sendable(*s);
     if (err != Error::Ok) return err;
     Engine& e = *engine_;
-    err = make_room(e, *s, size);
+    err = e.tx_reserve(*s, size);
     if (err != Error::Ok) return err;
     const uint32_t cap = e.blocks.block_size();
     if (s->tx.empty()) s->tx.head = s->tx.tail = 0;  // an empty ring can start at offset 0
@@ -138,6 +130,7 @@ Error Conn::commit(size_t size) const noexcept {
     if (!(s->flags & detail::kConnWriteOpen)) return Error::WrongState;
     if (size > s->write_reserved) return Error::InvalidArgument;
     Engine& e = *engine_;
+    if (s->ws.flags & detail::kWsMessageOpen) return e.ws_commit(*s, size);
     s->flags &= static_cast<uint16_t>(~detail::kConnWriteOpen);
     s->write_reserved = 0;
     s->tx.produced(static_cast<uint32_t>(size));
@@ -167,6 +160,8 @@ Error Conn::close() const noexcept {
     const uint32_t c = e.index_of(*s);
     s->flags |= detail::kConnNoReconnect;
     if (s->dialer != detail::kNone) e.dialers[s->dialer].reconnect = false;
+    if (s->protocol == Protocol::WebSocket && s->state == ConnState::Open && s->ws.phase == detail::WsPhase::Open)
+        return e.ws_close(*s, 1000, {});
     switch (s->state) {
     case ConnState::Open:
         s->state = ConnState::Closing;
@@ -221,6 +216,76 @@ void Conn::set_user(void* user) const noexcept {
 void* Conn::user() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     return s ? s->user : nullptr;
+}
+
+} // namespace tickwire
+
+namespace tickwire {
+
+// --- WebSocket calls ----------------------------------------------------------------------------
+
+Error Conn::send_text(std::string_view text) const noexcept {
+    return send_message(DataKind::Text, text.data(), text.size());
+}
+
+Error Conn::send_binary(const void* data, size_t size) const noexcept {
+    return send_message(DataKind::Binary, data, size);
+}
+
+Error Conn::send_message(DataKind kind, const void* data, size_t size) const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    if (s->ws.flags & detail::kWsFragmentOpen) return Error::WrongState;  // finish the fragments first
+    return engine_->ws_send(*s, kind == DataKind::Text ? detail::ws::Opcode::Text : detail::ws::Opcode::Binary,
+                            data, size, true);
+}
+
+Error Conn::send_fragment(DataKind kind, const void* data, size_t size, bool final) const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    const bool continuing = (s->ws.flags & detail::kWsFragmentOpen) != 0;
+    const detail::ws::Opcode op = continuing ? detail::ws::Opcode::Continuation
+                                  : kind == DataKind::Text ? detail::ws::Opcode::Text
+                                                           : detail::ws::Opcode::Binary;
+    const Error e = engine_->ws_send(*s, op, data, size, final);
+    if (e != Error::Ok) return e;
+    if (final) s->ws.flags &= static_cast<uint8_t>(~detail::kWsFragmentOpen);
+    else s->ws.flags |= detail::kWsFragmentOpen;
+    return Error::Ok;
+}
+
+Result<WriteSpan> Conn::begin_message(DataKind kind, size_t size) const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    return engine_->ws_begin(*s, kind, size);
+}
+
+Error Conn::ping(const void* data, size_t size) const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    if (size > 125) return Error::TooLarge;
+    return engine_->ws_send(*s, detail::ws::Opcode::Ping, data, size, true);
+}
+
+Error Conn::close(uint16_t code, std::string_view reason) const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s) return Error::InvalidHandle;
+    s->flags |= detail::kConnNoReconnect;
+    if (s->dialer != detail::kNone) engine_->dialers[s->dialer].reconnect = false;
+    return engine_->ws_close(*s, code, reason);
+}
+
+const RequestInfo* Conn::request() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s || s->protocol != Protocol::WebSocket || !s->ws.request) return nullptr;
+    return reinterpret_cast<const RequestInfo*>(engine_->messages.data(s->ws.request));
+}
+
+std::string_view Conn::subprotocol() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s || s->protocol != Protocol::WebSocket || !s->ws.subprotocol_len) return {};
+    const char* list = engine_->ws_options(*s).subprotocols;
+    return list ? std::string_view(list + s->ws.subprotocol_off, s->ws.subprotocol_len) : std::string_view();
 }
 
 } // namespace tickwire

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/engine.hpp"
+#include "platform/file.hpp"
 
 namespace tickwire::detail {
 
@@ -23,6 +24,9 @@ void Engine::log(LogLevel level, const char* fmt, ...) noexcept {
 }
 
 void Engine::emit(EventType type, uint32_t c, Error err, uint64_t unsent) noexcept {
+    // A connection the application has not been told about (a WebSocket upgrade still in
+    // progress) ends silently: it is counted in stats and logged instead.
+    if (c != kNone && !(conns[c].flags & kConnAnnounced)) return;
     Event ev;
     ev.type = type;
     ev.error = err;
@@ -85,7 +89,7 @@ void Engine::wait_for_block(uint32_t c) noexcept {
 
 void Engine::notify_data(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
-    if (s.rx.empty() || (s.flags & kConnDataNotified)) return;
+    if (s.rx.empty() || (s.flags & (kConnDataNotified)) || !(s.flags & kConnAnnounced)) return;
     s.flags |= kConnDataNotified;
     emit(EventType::Data, c);
 }
@@ -144,17 +148,23 @@ void Engine::read_socket(uint32_t c) noexcept {
             continue;
         }
         if (r.error == Error::WouldBlock) { s.flags &= static_cast<uint16_t>(~kConnReadable); break; }
-        s.rx.release_if_empty(blocks);
         if (r.error == Error::PeerClosed) {
-            notify_data(c);
-            on_peer_eof(c);
+            after_read(c);
+            if (s.state == ConnState::Open || s.state == ConnState::Closing) on_peer_eof(c);
         } else {
             fail_conn(c, r.error);
         }
         return;
     }
+    after_read(c);
+}
+
+// Whatever carries the bytes looks at them: a plain stream just tells the application.
+void Engine::after_read(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.protocol == Protocol::WebSocket) ws_after_read(c);
     s.rx.release_if_empty(blocks);
-    notify_data(c);
+    if (s.protocol == Protocol::Raw) notify_data(c);
 }
 
 void Engine::write_pending(uint32_t c) noexcept {
@@ -222,6 +232,10 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
 
 void Engine::tx_drained(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
+    if (s.protocol == Protocol::WebSocket && s.state != ConnState::Connecting) {
+        ws_tx_drained(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
     if ((s.flags & kConnOweWritable) && s.state == ConnState::Open &&
         (s.tx.has_block() ? s.tx.free_space(blocks.block_size()) > 0 : !blocks.empty())) {
@@ -247,6 +261,7 @@ void Engine::on_peer_eof(uint32_t c) noexcept {
     if (s.flags & kConnPeerEof) return;
     s.flags |= kConnPeerEof;
     s.flags &= static_cast<uint16_t>(~kConnReadable);
+    if (ws_peer_eof(c)) return;
     if (s.flags & kConnHalfClose) {
         emit(EventType::PeerShutdown, c);
         return;
@@ -298,11 +313,12 @@ void Engine::fail_conn(uint32_t c, Error err) noexcept {
     // Keep the slot (and the handle) for the next attempt; drop this connection's socket.
     if (s.flags & kConnRegistered) poller.remove(s.fd, c);
     platform::close_socket(s.fd, true);
+    release_protocol(s);
     s.fd = platform::kInvalidSocket;
     const uint64_t unsent = s.tx.used();
     stats.unsent_bytes_dropped += unsent;
     s.tx.release(blocks);
-    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose);
+    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose | kConnAnnounced);
     s.close_reason = err;
     deadlines.cancel(conn_deadline(c));
     emit(EventType::Reconnecting, c, err, unsent);
@@ -332,6 +348,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
     }
     if (s.flags & kConnRegistered) poller.remove(s.fd, c);
     if (s.fd != platform::kInvalidSocket) platform::close_socket(s.fd, reset);
+    release_protocol(s);
     s.fd = platform::kInvalidSocket;
     const uint64_t unsent = s.tx.used();
     stats.unsent_bytes_dropped += unsent;
@@ -353,9 +370,32 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
     }
     s.state = ConnState::Closed;
     s.close_reason = reason;
+    const bool announced = (s.flags & kConnAnnounced) != 0;
     s.flags = static_cast<uint16_t>((s.flags & (kConnListed | kConnWaitBlock | kConnDataNotified)) | kConnInGraveyard);
     graveyard[graveyard_count++] = c;
-    emit(EventType::Closed, c, reason, unsent);
+    if (!announced) return;
+    Event ev;
+    ev.type = EventType::Closed;
+    ev.error = reason;
+    ev.conn = conn_handle(c);
+    ev.unsent = unsent;
+    ev.time_us = now_us;
+    if (s.protocol == Protocol::WebSocket) {
+        ev.close_code = s.ws.close_code ? s.ws.close_code : 1006;
+        if (s.ws.reason) ev.close_reason = std::string_view(reinterpret_cast<const char*>(messages.data(s.ws.reason)), s.ws.reason_len);
+    }
+    if (!events.push(ev)) ++stats.events_dropped;
+}
+
+// What a connection's protocol holds besides its rings: a file, a message being assembled; the
+// close reason goes back at the next update, after the Closed event that shows it.
+void Engine::release_protocol(ConnSlot& s) noexcept {
+    if (s.protocol != Protocol::WebSocket) return;
+    if (s.ws.file != -1) platform::close_file(s.ws.file);
+    s.ws.file = -1;
+    if (s.ws.message) (void)messages.release(s.ws.message);
+    s.ws.message = 0;
+    defer_slot(s.ws.reason);
 }
 
 void Engine::free_graveyard() noexcept {
@@ -365,6 +405,7 @@ void Engine::free_graveyard() noexcept {
         s.rx.release(blocks);
         s.rx_lent = 0;
         s.flags &= static_cast<uint16_t>(~(kConnInGraveyard | kConnDataNotified));
+        s.ws.reason = 0;  // deferred with the event; freed by now
         if (s.state == ConnState::Backoff) continue;  // the dialer keeps its slot
         s.state = ConnState::Invalid;
         s.gen = next_gen(s.gen);
@@ -376,5 +417,21 @@ void Engine::free_graveyard() noexcept {
 }
 
 uint32_t events_per_conn() noexcept { return kEventsPerConn; }
+
+} // namespace tickwire::detail
+
+namespace tickwire::detail {
+
+Error Engine::tx_reserve(ConnSlot& s, size_t size) noexcept {
+    const uint32_t cap = blocks.block_size();
+    if (size > cap) return Error::TooLarge;
+    if (!s.tx.ensure_block(blocks) || s.tx.free_space(cap) < size) {
+        s.flags |= kConnOweWritable;
+        if (!s.tx.has_block()) wait_for_block(index_of(s));
+        ++stats.send_would_block;
+        return Error::WouldBlock;
+    }
+    return Error::Ok;
+}
 
 } // namespace tickwire::detail

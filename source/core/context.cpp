@@ -138,6 +138,7 @@ void Context::dispatch(const Callbacks& cb) noexcept {
         case EventType::Timer:
             if (cb.on_timer) cb.on_timer(cb.user, ev);
             break;
+        case EventType::Ping: break;  // answered already; visible to next_event() users
         }
     }
 }
@@ -194,6 +195,10 @@ Error Context::cancel_timer(TimerId id) noexcept {
     t.gen = detail::next_gen(t.gen);
     --e.stats.timers_in_use;
     return Error::Ok;
+}
+
+size_t Context::broadcast(const Conn* conns, size_t count, DataKind kind, const void* data, size_t size) noexcept {
+    return engine_ ? engine_->broadcast(conns, count, kind, data, size) : 0;
 }
 
 Stats Context::stats() const noexcept {

@@ -10,12 +10,15 @@ namespace {
 // How long a listener rests after the OS ran out of descriptors, before it accepts again.
 constexpr int64_t kAcceptRetryUs = 100 * 1000;
 
-bool transport_for(Scheme s, Transport& out) noexcept {
+// What a scheme means for the core: the transport underneath and the protocol on top.
+bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
+    proto = Protocol::Raw;
     switch (s) {
     case Scheme::Tcp: out = Transport::Tcp; return true;
     case Scheme::Ipc: out = Transport::Ipc; return true;
     case Scheme::Inproc: out = Transport::Inproc; return true;
-    default: return false;  // ws, tls, sockety: the protocol layers claim these
+    case Scheme::Ws: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
+    default: return false;  // tls, wss, sockety: not carried yet
     }
 }
 
@@ -40,7 +43,8 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
     if (e != Error::Ok) return e;
     Transport t;
-    if (!transport_for(u.scheme, t)) return Error::UnsupportedScheme;
+    Protocol proto;
+    if (!transport_for(u.scheme, t, proto)) return Error::UnsupportedScheme;
     uint32_t li = kNone;
     for (uint32_t i = 0; i < config.max_listeners; ++i)
         if (!listeners[i].in_use) { li = i; break; }
@@ -50,6 +54,8 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     l = ListenerSlot();
     l.gen = gen;
     l.transport = t;
+    l.protocol = proto;
+    l.ws = opts.ws;
     l.half_close = opts.half_close;
     l.user = opts.user;
 
@@ -136,6 +142,12 @@ void Engine::accept_ready(uint32_t li) noexcept {
             close_now(c, Error::SystemError, true);
             continue;
         }
+        if (l.protocol == Protocol::WebSocket) {  // announced once the upgrade succeeds
+            ws_accepted(c);
+            update_interest(c);
+            continue;
+        }
+        s.flags |= kConnAnnounced;
         ++stats.connections_accepted;
         Event ev;
         ev.type = EventType::Accepted;
@@ -152,7 +164,8 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
     if (e != Error::Ok) return e;
     Transport t;
-    if (!transport_for(u.scheme, t)) return Error::UnsupportedScheme;
+    Protocol proto;
+    if (!transport_for(u.scheme, t, proto)) return Error::UnsupportedScheme;
     uint32_t di = kNone;
     for (uint32_t i = 0; i < max_dialers; ++i)
         if (!dialers[i].in_use) { di = i; break; }
@@ -164,6 +177,19 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     d.connect_timeout_ms = opts.connect_timeout_ms ? opts.connect_timeout_ms : config.connect_timeout_ms;
     d.backoff_ms = config.reconnect_min_ms;
     d.port = u.port;
+    d.protocol = proto;
+    d.ws = opts.ws;
+    if (proto == Protocol::WebSocket) {
+        // The request line's target: path plus query, as given.
+        const size_t n = u.path.size + (u.query.size ? 1 + u.query.size : 0);
+        if (n >= sizeof d.target) return Error::NameTooLong;
+        std::memcpy(d.target, u.path.data, u.path.size);
+        if (u.query.size) {
+            d.target[u.path.size] = '?';
+            std::memcpy(d.target + u.path.size + 1, u.query.data, u.query.size);
+        }
+        d.target[n] = 0;
+    }
     if (t == Transport::Tcp) {
         if (!copy_name(u.host, d.host, sizeof d.host)) return Error::NameTooLong;
         if (u.host.equals("*")) return Error::InvalidUrl;
@@ -185,6 +211,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     s.dialer = di;
     s.transport = t;
     s.user = opts.user;
+    s.flags |= kConnAnnounced;  // the application holds the handle from here on
     if (opts.half_close) s.flags |= kConnHalfClose;
     s.state = ConnState::Connecting;
     dial_start(di);
@@ -195,7 +222,7 @@ void Engine::dial_start(uint32_t di) noexcept {
     DialerSlot& d = dialers[di];
     const uint32_t c = d.conn;
     ConnSlot& s = conns[c];
-    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose);
+    s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose | kConnAnnounced);
     if (d.transport == Transport::Inproc) {
         s.state = ConnState::Connecting;
         const Error e = inproc_connect(di);
@@ -235,8 +262,12 @@ void Engine::finish_connect(uint32_t c) noexcept {
         fail_conn(c, e);
         return;
     }
-    deadlines.cancel(conn_deadline(c));
     s.state = ConnState::Open;
+    if (s.dialer != kNone && dialers[s.dialer].protocol == Protocol::WebSocket) {
+        ws_connected(c);  // Connected comes with the 101 response
+        return;
+    }
+    deadlines.cancel(conn_deadline(c));
     if (s.dialer != kNone) dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
     ++stats.connections_dialed;
     emit(EventType::Connected, c);
@@ -265,6 +296,7 @@ Error Engine::inproc_connect(uint32_t di) noexcept {
     const uint32_t a = d.conn;
     ListenerSlot& l = listeners[li];
     ConnSlot& sb = conns[b];
+    sb.flags |= kConnAnnounced;
     sb.transport = Transport::Inproc;
     sb.listener = li;
     sb.user = l.user;

@@ -13,7 +13,9 @@
 #include "core/ring.hpp"
 #include "core/timer_heap.hpp"
 #include "core/work_list.hpp"
+#include "crypto/random.hpp"
 #include "transport/dns/resolver.hpp"
+#include "ws/reader.hpp"
 #include "platform/poller.hpp"
 #include "platform/socket.hpp"
 #include "tickwire/context.hpp"
@@ -22,6 +24,46 @@
 namespace tickwire::detail {
 
 enum class Transport : uint8_t { Tcp, Ipc, Inproc };
+
+// What a connection's bytes carry, on top of the transport.
+enum class Protocol : uint8_t { Raw, WebSocket };
+
+// Where a WebSocket connection is in its life.
+enum class WsPhase : uint8_t {
+    ServerHandshake,  // waiting for the upgrade request (or a plain HTTP request)
+    ClientHandshake,  // upgrade request sent, waiting for the 101
+    Http,             // serving a static file; then back to ServerHandshake (keep-alive) or closed
+    Open,             // frames both ways
+    Closing,          // our Close frame is sent: waiting for the peer's, then the end
+    Failed,           // a rejection or our error Close is being flushed; then the end
+};
+
+// The WebSocket part of a connection: small, so that idle connections stay small.
+struct WsConnState {
+    ws::Reader reader;
+    uint64_t message = 0;       // message slot holding a message being assembled, or 0
+    uint64_t request = 0;       // message slot holding the upgrade request, until next update
+    uint64_t reason = 0;        // message slot holding the peer's close reason
+    uint64_t file_left = 0;     // Http: body bytes still to send
+    intptr_t file = -1;         // Http: the open file
+    uint32_t message_size = 0;  // bytes assembled so far
+    uint16_t close_code = 0;    // received (or sent, when we started) close code
+    uint16_t subprotocol_off = 0;  // the chosen subprotocol within the options string
+    uint8_t subprotocol_len = 0;
+    uint8_t reason_len = 0;
+    uint8_t lent_header = 0;    // a ring view is out: header bytes in front of its payload
+    WsPhase phase = WsPhase::Open;
+    uint8_t flags = 0;          // kWs* below
+};
+enum : uint8_t {
+    kWsCloseSent = 1 << 0,
+    kWsCloseReceived = 1 << 1,
+    kWsFragmentOpen = 1 << 2,   // send_fragment started a message we have not finished
+    kWsKeepAlive = 1 << 3,      // Http: keep the connection after this response
+    kWsMessageOpen = 1 << 4,    // begin_message reserved header + payload
+    kWsHeadOnly = 1 << 5,       // Http: HEAD request
+    kWsMessageKindText = 1 << 6,  // begin_message: text
+};
 
 // Per-connection flags.
 enum : uint16_t {
@@ -40,6 +82,7 @@ enum : uint16_t {
     kConnShutPending = 1 << 12,  // shutdown_write(): send FIN once tx is drained
     kConnNoReconnect = 1 << 13,  // closed by the application: a dialer stops here
     kConnHupSeen = 1 << 14,      // the poller saw the peer hang up: read until EOF
+    kConnAnnounced = 1 << 15,    // the application knows this connection: events are sent
 };
 
 // One connection. Kept small: an idle connection is this and nothing else.
@@ -58,7 +101,9 @@ struct ConnSlot {
     uint16_t flags = 0;
     ConnState state = ConnState::Invalid;
     Transport transport = Transport::Tcp;
+    Protocol protocol = Protocol::Raw;
     Error close_reason = Error::Ok;
+    WsConnState ws;
 };
 
 struct ListenerSlot {
@@ -70,6 +115,8 @@ struct ListenerSlot {
     bool ready = false;          // the OS said a connection is waiting
     Transport transport = Transport::Tcp;
     uint16_t port = 0;
+    Protocol protocol = Protocol::Raw;
+    WsOptions ws{};
     char name[108] = {};         // inproc name or ipc path (to unlink on close)
 };
 
@@ -88,6 +135,10 @@ struct DialerSlot {
     uint32_t backoff_ms = 0;
     uint32_t connect_timeout_ms = 0;
     dns::LookupHandle lookup;    // while resolving
+    Protocol protocol = Protocol::Raw;
+    WsOptions ws{};
+    char target[256] = {};       // ws: path and query for the request line
+    uint8_t nonce[16] = {};      // ws: the Sec-WebSocket-Key of the current attempt
 };
 
 // The DNS client's share of the engine: the resolver state machine (sans-I/O, in
@@ -139,6 +190,10 @@ struct Engine {
     uint32_t ready_capacity = 0;
 
     DnsClient dns;
+    Random random;                   // CTR-DRBG: mask keys, handshake nonces, DNS ids
+    uint8_t mask_cache[64] = {};     // random bytes drawn ahead, 4 per masked frame
+    uint32_t mask_used = 64;
+    FixedQueue<uint64_t> deferred_slots;  // message slots freed at the next update
 
     Stats stats{};
     int64_t now_us = 0;
@@ -202,6 +257,11 @@ struct Engine {
     void update_interest(uint32_t c) noexcept;
     void notify_data(uint32_t c) noexcept;
     Error register_socket(uint32_t c) noexcept;
+    void after_read(uint32_t c) noexcept;
+    void release_protocol(ConnSlot& s) noexcept;
+    // Room for `size` bytes in the tx ring (taking a block if needed), or WouldBlock/TooLarge.
+    Error tx_reserve(ConnSlot& s, size_t size) noexcept;
+    size_t broadcast(const Conn* conns, size_t count, DataKind kind, const void* data, size_t size) noexcept;
 
     // --- endpoints (endpoints.cpp) -------------------------------------------------------
     Result<ListenerId> listen(const char* url, const ListenOptions& opts) noexcept;
@@ -220,6 +280,25 @@ struct Engine {
     void dns_receive(int v6) noexcept;
     void dns_cancel(uint32_t dialer) noexcept;
     int64_t dns_deadline_us() const noexcept;
+
+    // --- WebSocket (ws/session.cpp) ---------------------------------------------------------
+    const WsOptions& ws_options(const ConnSlot& s) const noexcept {
+        return s.dialer != kNone ? dialers[s.dialer].ws : listeners[s.listener].ws;
+    }
+    void ws_accepted(uint32_t c) noexcept;
+    void ws_connected(uint32_t c) noexcept;
+    void ws_after_read(uint32_t c) noexcept;
+    void ws_tx_drained(uint32_t c) noexcept;
+    void ws_deadline(uint32_t c) noexcept;
+    bool ws_peer_eof(uint32_t c) noexcept;
+    Read ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept;
+    Error ws_send(ConnSlot& s, ws::Opcode op, const void* data, size_t size, bool fin) noexcept;
+    Error ws_close(ConnSlot& s, uint16_t code, std::string_view reason) noexcept;
+    Result<WriteSpan> ws_begin(ConnSlot& s, DataKind kind, size_t size) noexcept;
+    Error ws_commit(ConnSlot& s, size_t size) noexcept;
+    void ws_fail(uint32_t c, Error err, uint16_t code) noexcept;
+    bool next_mask(ws::MaskKey& out) noexcept;
+    void defer_slot(uint64_t slot) noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

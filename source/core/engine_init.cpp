@@ -58,6 +58,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* block_free = a.take<uint32_t>(cfg.ring_block_count);
     auto* msg_free = a.take<uint32_t>(cfg.message_slots);
     auto* msg_gens = a.take<uint32_t>(cfg.message_slots);
+    auto* deferred = a.take<uint64_t>(cfg.message_slots);
     auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
     auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
     auto* dns_slots = a.take<dns::DnsLookupSlot>(cfg.max_dns_lookups);
@@ -78,6 +79,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->ready_capacity = ready_batch(cfg);
         e->blocks.init(blocks, block_free, cfg.ring_block_size, cfg.ring_block_count);
         e->messages.init(slots, msg_free, msg_gens, cfg.message_slot_size, cfg.message_slots);
+        e->deferred_slots.init(deferred, cfg.message_slots);
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
         for (uint32_t i = 0; i < cfg.max_dns_lookups; ++i) new (&dns_slots[i]) dns::DnsLookupSlot();
@@ -98,6 +100,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
 Error Engine::start() noexcept {
     now_us = platform::monotonic_us();
     stats.memory_bytes = memory_size;
+    if (!random.init()) return Error::SystemError;  // no entropy: no masks, no DNS ids
     dns_init();
     return Error::Ok;
 }

@@ -61,6 +61,7 @@ const char* to_string(EventType t) noexcept {
     case EventType::Closed: return "closed";
     case EventType::Reconnecting: return "reconnecting";
     case EventType::Timer: return "timer";
+    case EventType::Ping: return "ping";
     }
     return "unknown event";
 }

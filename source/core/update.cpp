@@ -21,6 +21,8 @@ Error Engine::update(int timeout_ms) noexcept {
     in_update = true;
     ++stats.updates;
     now_us = platform::monotonic_us();
+    // What was lent "until the next update" comes back now.
+    for (uint64_t slot; deferred_slots.pop(slot);) (void)messages.release(slot);
     free_graveyard();
 
     // Connections that waited for a ring block get a turn while blocks are free.
@@ -112,6 +114,7 @@ void Engine::run_deadline(uint32_t rec) noexcept {
     if (rec < config.max_connections) {
         ConnSlot& s = conns[rec];
         if (s.state == ConnState::Connecting) fail_conn(rec, Error::ConnectTimeout);
+        else if (s.protocol == Protocol::WebSocket && s.state != ConnState::Closed) ws_deadline(rec);
         return;
     }
     rec -= config.max_connections;

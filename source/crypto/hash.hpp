@@ -16,7 +16,9 @@ void sha1(const void* data, size_t len, uint8_t out[kSha1Size]) noexcept;
 size_t base64_encode(const uint8_t* data, size_t len, char* out, size_t cap) noexcept;
 
 // Decodes base64 into `out` (room for `cap` bytes). Returns the byte count, or -1 on malformed
-// input or too small `out`.
+// input or too small `out`. Strict: only canonical RFC 4648 text with padding is accepted (no
+// whitespace or line breaks, '=' only as final padding, zero bits in the padded-away part), so
+// that encode(decode(x)) == x for every accepted x.
 long base64_decode(const char* text, size_t len, uint8_t* out, size_t cap) noexcept;
 
 } // namespace tickwire::detail

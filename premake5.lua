@@ -1,0 +1,273 @@
+-- tickwire's build script.
+--
+-- Standalone (this repository):
+--     premake5 gmake2                         (premake5 up to 5.0-beta4; `premake5 gmake` from beta5)
+--     premake4 --file=premake5.lua gmake      (Debian's premake 4.3, through the shim below)
+--     make -C build config=release -j2        (or config=debug, config=sanitize; a project name
+--                                              such as tickwire_tests builds just that)
+-- Every binary lands in build/bin/<config>/ (build/bin/release/tickwire_tests, ...); the makefiles
+-- and objects stay in build/.
+--
+-- Inside an engine's premake5.lua:
+--     workspace "Engine"
+--         configurations { "Debug", "Release" }
+--     include "third_party/tickwire"          -- defines project "tickwire" in *your* workspace
+--     project "Game"
+--         kind "ConsoleApp"
+--         tickwire.link()                     -- include path + the library + its system libraries
+-- Included, this script opens no workspace, reads none of your globals, writes nothing into its
+-- own folder (its makefile and objects go beside your workspace's), leaves symbols/optimize/runtime
+-- to your workspace, and hands scope back to your workspace when it is done.
+-- To link another mbedTLS (your own project, say), set tickwire.mbedtls_links before tickwire.link()
+-- and add its headers with: project "tickwire" includedirs { ... }
+
+-- A second include of this file (premake4 has no include-once) must not define things twice.
+if tickwire ~= nil then return end
+
+-----------------------------------------------------------------------------------------------
+-- premake4 shim: lets Debian's premake 4.3 run this premake5 script. Nothing here runs under
+-- premake5. It maps the few premake5 calls used below onto their premake4 equivalents.
+-----------------------------------------------------------------------------------------------
+if _PREMAKE_VERSION:sub(1, 1) == "4" then
+    workspace = solution
+    removefiles = excludes
+    -- "configurations:Debug" -> "Debug", "system:not windows" -> "not windows", "action:vs*" -> "vs*"
+    function filter(terms)
+        if type(terms) ~= "table" then terms = { terms } end
+        local out = {}
+        for _, term in ipairs(terms) do table.insert(out, (term:gsub("^%a+:", ""))) end
+        configuration(out)
+    end
+    function cppdialect(v) buildoptions { "-std=" .. v:lower() } end -- gmake only, like this shim
+    function symbols(v) if v:lower() == "on" then flags { "Symbols" } end end
+    function optimize(v)
+        local map = { on = "Optimize", speed = "OptimizeSpeed", full = "OptimizeSpeed", size = "OptimizeSize" }
+        if map[v:lower()] then flags { map[v:lower()] } end
+    end
+    function exceptionhandling(v) if v:lower() == "off" then flags { "NoExceptions" } end end
+    function rtti(v) if v:lower() == "off" then flags { "NoRTTI" } end end
+    function warnings(v) if v:lower() == "extra" then flags { "ExtraWarnings" } buildoptions { "-Wextra" } end end
+
+    -- premake 4.3's gmake names each object $(OBJDIR)/<basename>.o, so platform/posix/socket.cpp
+    -- and source/x/socket.cpp would collide. Name C/C++ objects after their path instead.
+    local make_cpp = premake.make_cpp
+    function premake.make_cpp(prj)
+        local basename = path.getbasename
+        path.getbasename = function(p)
+            if not path.iscppfile(p) then return basename(p) end
+            return (p:gsub("%.[^./]*$", ""):gsub("%.%./", ""):gsub("^[./]+", ""):gsub("[/:]", "_"))
+        end
+        local ok, err = pcall(make_cpp, prj)
+        path.getbasename = basename
+        if not ok then error(err, 0) end
+    end
+end
+
+-----------------------------------------------------------------------------------------------
+-- Where we are, and who runs us.
+-----------------------------------------------------------------------------------------------
+local ROOT = path.getdirectory(_SCRIPT) -- absolute in both premake versions
+local PREMAKE4 = _PREMAKE_VERSION:sub(1, 1) == "4"
+
+-- The includer's workspace, or nil when none is open (premake5 raises then, premake4 returns nil).
+local function open_workspace()
+    local ok, wks = pcall(workspace)
+    if ok then return wks end
+    return nil
+end
+local includer = open_workspace()
+
+-- premake4 4.3 has no _MAIN_SCRIPT; there the main script is the one that runs before any
+-- workspace exists (an includer must open its workspace before including us).
+local standalone
+if _MAIN_SCRIPT then
+    standalone = path.getabsolute(_MAIN_SCRIPT) == path.getabsolute(_SCRIPT)
+else
+    standalone = includer == nil
+end
+if not standalone and includer == nil then
+    error("tickwire: include this script after your `workspace` call, then call tickwire.link() in your project", 0)
+end
+
+local function target_os()
+    if os.target then return os.target() end -- premake5
+    return _OPTIONS.os or os.get()              -- premake4
+end
+
+-----------------------------------------------------------------------------------------------
+-- The usage function consumers call from inside their own project.
+-----------------------------------------------------------------------------------------------
+tickwire = {
+    root = ROOT,
+    mbedtls_links = { "mbedtls", "mbedx509", "mbedcrypto" }, -- in link order
+    windows_links = { "ws2_32", "bcrypt" },
+}
+
+-- Adds tickwire's public include path, links the library and the system libraries it needs.
+-- It decides Windows by the target OS instead of a `filter`, because a filter here would reset
+-- whatever filter the calling project has open.
+function tickwire.link()
+    includedirs { ROOT .. "/include" }
+    links { "tickwire" }
+    links(tickwire.mbedtls_links)
+    if target_os() == "windows" then links(tickwire.windows_links) end
+end
+
+-- The language settings of every tickwire project (library, tests, samples).
+local function cxx_settings()
+    language "C++"
+    cppdialect "C++17"
+    exceptionhandling "Off"
+    rtti "Off"
+    warnings "Extra"
+    filter "action:not vs*"
+        buildoptions { "-Wshadow", "-Wconversion" }
+    filter {}
+end
+
+local CONFIGS = { "Debug", "Release", "Sanitize" }
+
+-- Standalone outputs: build/bin/<config>/ for binaries, build/obj/<config>/<project>/ for objects.
+local function standalone_outputs(name)
+    for _, cfg in ipairs(CONFIGS) do
+        filter("configurations:" .. cfg)
+            targetdir(ROOT .. "/build/bin/" .. cfg:lower())
+            objdir(ROOT .. "/build/obj/" .. cfg:lower() .. "/" .. name)
+    end
+    filter {}
+end
+
+-----------------------------------------------------------------------------------------------
+-- Our own workspace, only when we are the main script.
+-----------------------------------------------------------------------------------------------
+if standalone then
+    workspace "tickwire"
+        configurations(CONFIGS)
+        location(ROOT .. "/build")
+
+    filter "configurations:Debug"
+        symbols "On"
+
+    filter "configurations:Release"
+        optimize "On" -- -O2
+        defines { "NDEBUG" }
+
+    filter "configurations:Sanitize"
+        symbols "On"
+        buildoptions { "-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all" }
+        linkoptions { "-fsanitize=address,undefined" }
+
+    -- Warnings are errors here, not in an engine that includes us with a newer compiler.
+    filter "action:not vs*"
+        buildoptions { "-Werror" }
+    filter {}
+end
+
+-----------------------------------------------------------------------------------------------
+-- The library.
+-----------------------------------------------------------------------------------------------
+project "tickwire"
+    kind "StaticLib"
+    cxx_settings()
+    includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+    files {
+        ROOT .. "/include/**.hpp",
+        ROOT .. "/source/**.hpp",
+        ROOT .. "/source/**.cpp",
+        ROOT .. "/platform/*.hpp",
+    }
+    filter "system:windows"
+        files { ROOT .. "/platform/windows/**.hpp", ROOT .. "/platform/windows/**.cpp" }
+    filter "system:not windows"
+        files { ROOT .. "/platform/posix/**.hpp", ROOT .. "/platform/posix/**.cpp" }
+    filter {}
+
+    if standalone then
+        standalone_outputs("tickwire")
+    elseif PREMAKE4 then
+        -- No tokens in premake4: put everything beside the includer's solution, per configuration.
+        local base = includer.location or includer.basedir
+        location(base)
+        for _, cfg in ipairs(includer.configurations or {}) do
+            configuration(cfg)
+                targetdir(base .. "/bin/" .. cfg:lower())
+                objdir(base .. "/obj/" .. cfg:lower() .. "/tickwire")
+        end
+        configuration {}
+    else
+        location "%{wks.location}"
+        targetdir "%{wks.location}/bin/%{cfg.buildcfg}"
+        objdir "%{wks.location}/obj/%{cfg.buildcfg}/%{prj.name}"
+    end
+
+if standalone then
+    -------------------------------------------------------------------------------------------
+    -- Tests: one binary; its runner takes name substrings to filter cases.
+    -------------------------------------------------------------------------------------------
+    project "tickwire_tests"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files {
+            ROOT .. "/tests/framework/**.hpp",
+            ROOT .. "/tests/framework/**.cpp",
+            ROOT .. "/tests/unit/**.hpp",
+            ROOT .. "/tests/unit/**.cpp",
+            ROOT .. "/tests/loopback/**.hpp",
+            ROOT .. "/tests/loopback/**.cpp",
+            ROOT .. "/tests/interop/**.hpp",
+            ROOT .. "/tests/interop/**.cpp",
+        }
+        removefiles { ROOT .. "/tests/interop/node_modules/**" }
+        tickwire.link()
+        -- Interop tests may drive the reference nanomsg/NNG implementations in-process.
+        filter "system:linux"
+            links { "nng", "nanomsg", "pthread" }
+        filter {}
+        standalone_outputs("tickwire_tests")
+
+    -------------------------------------------------------------------------------------------
+    -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp
+    -- files have a main(), one program per such file, named after it (they share the rest).
+    -------------------------------------------------------------------------------------------
+    local function has_main(file)
+        local f = io.open(file, "r")
+        if not f then return false end
+        local text = f:read("*a")
+        f:close()
+        return text:find("int%s+main%s*%(") ~= nil
+    end
+
+    local function sample_project(name, dir, sources)
+        project(name)
+            kind "ConsoleApp"
+            cxx_settings()
+            files(sources)
+            files { dir .. "/*.hpp" }
+            tickwire.link()
+            standalone_outputs(name)
+    end
+
+    local dirs = os.matchdirs(ROOT .. "/samples/*")
+    table.sort(dirs)
+    for _, dir in ipairs(dirs) do
+        local cpps = os.matchfiles(dir .. "/*.cpp")
+        table.sort(cpps)
+        local mains, shared = {}, {}
+        for _, file in ipairs(cpps) do
+            if has_main(file) then table.insert(mains, file) else table.insert(shared, file) end
+        end
+        if #mains > 1 then
+            for _, main in ipairs(mains) do
+                local sources = { main }
+                for _, s in ipairs(shared) do table.insert(sources, s) end
+                sample_project(path.getbasename(main), dir, sources)
+            end
+        elseif #cpps > 0 then
+            sample_project(path.getname(dir), dir, cpps)
+        end
+    end
+else
+    -- Hand scope back to the includer's workspace (no project, no filter open).
+    workspace(includer.name)
+end

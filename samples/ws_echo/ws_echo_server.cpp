@@ -1,0 +1,137 @@
+// ws_echo_server: a WebSocket echo server on ws://127.0.0.1:PORT (any path).
+//
+//     ws_echo_server --port 9001 [--max-message BYTES] [--stream] [--max-conns N]
+//
+// Every message comes back with its opcode. Whole-message mode (the default) assembles each
+// message (up to --max-message, default 16 MiB) and echoes it in frames that fit the tx ring;
+// --stream echoes each chunk as it arrives, so a message of any size passes through 64 KiB
+// buffers. Used by the conformance tests and the benchmarks.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <tickwire/tickwire.hpp>
+
+using namespace tickwire;
+
+namespace {
+
+// A message that could not be echoed entirely yet: its view is kept until the rest fits.
+struct Pending {
+    ReadView view;
+    size_t sent = 0;
+    bool active = false;
+};
+
+Pending* g_pending = nullptr;  // one per connection slot, by the connection's user pointer
+size_t g_max_frame = 0;
+
+// Sends what fits of the held view. True when the whole view is out.
+bool drain(Conn c, Pending& p) {
+    while (p.sent < p.view.size || (p.view.size == 0 && p.active)) {
+        size_t room = c.send_capacity();
+        if (room <= 14) return false;
+        size_t n = p.view.size - p.sent;
+        if (n > room - 14) n = room - 14;
+        if (n > g_max_frame) n = g_max_frame;
+        const bool last_piece = p.sent + n == p.view.size;
+        // A streamed chunk continues its message; whole messages start and end here.
+        const bool final = last_piece && p.view.final;
+        Error e = c.send_fragment(p.view.kind, p.view.data + p.sent, n, final);
+        if (e == Error::WouldBlock) return false;
+        if (e != Error::Ok) { p.view.release(); p.active = false; return true; }
+        p.sent += n;
+        if (p.view.size == 0) break;
+    }
+    p.view.release();
+    p.active = false;
+    return true;
+}
+
+void echo(Conn c) {
+    auto* p = static_cast<Pending*>(c.user());
+    if (!p) return;
+    if (p->active && !drain(c, *p)) return;
+    for (;;) {
+        const Read r = c.try_read(p->view);
+        if (r != Read::Message && r != Read::Partial) return;
+        if (r == Read::Partial && !p->view.data && p->view.size == 0 && !p->view.final) continue;  // nothing to echo yet
+        p->active = true;
+        p->sent = 0;
+        if (!drain(c, *p)) return;
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    int port = 9001;
+    uint64_t max_message = 16u << 20;
+    bool stream = false;
+    Config cfg;
+    cfg.max_connections = 16384;
+    cfg.ring_block_size = 64 * 1024;
+    cfg.ring_block_count = 1024;
+    cfg.message_slots = 16;
+    for (int i = 1; i < argc; ++i) {
+        const bool has_value = i + 1 < argc;
+        if (!std::strcmp(argv[i], "--port") && has_value) port = std::atoi(argv[++i]);
+        else if (!std::strcmp(argv[i], "--max-message") && has_value) max_message = std::strtoull(argv[++i], nullptr, 10);
+        else if (!std::strcmp(argv[i], "--stream")) stream = true;
+        else if (!std::strcmp(argv[i], "--max-conns") && has_value) cfg.max_connections = static_cast<uint32_t>(std::atoi(argv[++i]));
+        else {
+            std::fprintf(stderr, "usage: %s --port P [--max-message BYTES] [--stream] [--max-conns N]\n", argv[0]);
+            return 2;
+        }
+    }
+    cfg.message_slot_size = stream ? 4096 : static_cast<uint32_t>(max_message);
+    Context ctx;
+    Error e = ctx.init(cfg);
+    if (e != Error::Ok) {
+        std::fprintf(stderr, "init: %s\n", to_string(e));
+        return 1;
+    }
+    g_pending = new Pending[cfg.max_connections];  // the application's own start-up allocation
+    g_max_frame = cfg.ring_block_size - 14;
+    ListenOptions lo;
+    lo.ws.streaming = stream;
+    lo.ws.max_message = stream ? 0 : max_message;
+    char url[64];
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%d/", port);
+    auto l = ctx.listen(url, lo);
+    if (!l) {
+        std::fprintf(stderr, "listen %s: %s\n", url, to_string(l.error));
+        return 1;
+    }
+    std::printf("ws_echo_server: listening on %s (%s mode)\n", url, stream ? "streaming" : "whole-message");
+    std::fflush(stdout);
+    uint32_t next_free = 0;
+    Pending** free_list = new Pending*[cfg.max_connections];
+    for (uint32_t i = 0; i < cfg.max_connections; ++i) free_list[i] = &g_pending[i];
+    next_free = cfg.max_connections;
+    for (;;) {
+        if (ctx.update(1000) != Error::Ok) return 1;
+        Event ev;
+        while (ctx.next_event(ev)) {
+            switch (ev.type) {
+            case EventType::Accepted:
+                if (next_free) ev.conn.set_user(free_list[--next_free]);
+                break;
+            case EventType::Data:
+            case EventType::Writable:
+                echo(ev.conn);
+                break;
+            case EventType::Closed: {
+                auto* p = static_cast<Pending*>(ev.conn.user());
+                if (p) {
+                    p->view.release();
+                    p->active = false;
+                    free_list[next_free++] = p;
+                }
+                break;
+            }
+            default: break;
+            }
+        }
+    }
+}
