@@ -27,6 +27,30 @@ struct LogHook {
 
 enum class PollerKind : uint8_t { Auto, Epoll, Poll };
 
+// TLS (mbedTLS) for tls+tcp://, wss:// and sockety+tls://. Credentials are parsed once, at
+// init, and shared by every connection; each TLS connection takes one session from a pool of
+// `max_sessions`. Files may be PEM or DER; memory may be PEM (with or without a NUL) or DER.
+struct TlsConfig {
+    uint32_t max_sessions = 0;           // TLS connections at once; 0: no TLS
+    // Trust anchors. None given: clients use the system bundle (system_ca_file).
+    const char* ca_file = nullptr;
+    const void* ca_data = nullptr;
+    size_t ca_size = 0;
+    // Own certificate chain and key: needed to listen; optional for clients (mutual TLS).
+    const char* cert_file = nullptr;
+    const void* cert_data = nullptr;
+    size_t cert_size = 0;
+    const char* key_file = nullptr;
+    const void* key_data = nullptr;
+    size_t key_size = 0;
+    const char* key_password = nullptr;
+    // Clients verify the server's chain and host name. Turning it off is logged at Warn.
+    bool verify_peer = true;
+    bool require_client_cert = false;    // servers: mutual TLS
+    const char* alpn = nullptr;          // comma-separated, preferred first: "http/1.1"
+    const char* system_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+};
+
 struct Config {
     // Connections of every kind (accepted, dialed, inproc ends) open at once.
     uint32_t max_connections = 256;
@@ -61,6 +85,8 @@ struct Config {
 
     uint32_t listen_backlog = 511;
     PollerKind poller = PollerKind::Auto;  // Auto: epoll on Linux, poll() elsewhere
+
+    TlsConfig tls{};
 
     Allocator allocator{};  // default: operator new / delete, once
     LogHook log{};

@@ -160,6 +160,9 @@ public:
 
     ConnState state() const noexcept;
     size_t send_capacity() const noexcept;   // bytes send() would take right now
+    // More about the last failure (for TLS: mbedTLS's own message), until the next update();
+    // empty when there is nothing to add.
+    std::string_view error_detail() const noexcept;
     void set_user(void* user) const noexcept;
     void* user() const noexcept;
 

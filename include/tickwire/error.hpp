@@ -51,7 +51,16 @@ enum class Error : uint8_t {
     HandshakeTimeout,
     MessageTooLarge,
     InvalidUtf8,
-    TlsError,
+    TlsError,              // any other TLS failure (the log and Conn::error_detail() say more)
+    NoTlsSlot,             // Config::tls.max_sessions TLS connections are open already
+    TlsBadCertificate,     // the peer's certificate is not valid (usage, signature, missing)
+    TlsHostnameMismatch,   // the server's certificate does not name the host we dialed
+    TlsUnknownCa,          // the peer's chain does not lead to a trusted CA
+    TlsCertificateExpired, // a certificate of the chain is expired or not valid yet
+    TlsAlert,              // the peer ended the handshake with an alert
+    TlsNotTls,             // the peer does not speak TLS (e.g. plain HTTP on a TLS port)
+    TlsTruncated,          // the connection ended without close_notify
+    TlsNotConfigured,      // a TLS URL, but Config::tls has no sessions (or no certificate)
     Count_
 };
 

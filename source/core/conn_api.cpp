@@ -164,9 +164,9 @@ Error Conn::close() const noexcept {
         return e.ws_close(*s, 1000, {});
     switch (s->state) {
     case ConnState::Open:
+        // Flushed, and for TLS ended with close_notify, in the next update.
         s->state = ConnState::Closing;
-        if (s->tx.empty() && !(s->flags & detail::kConnWriteOpen)) e.close_now(c, Error::Ok, false);
-        else e.list(c);
+        e.list(c);
         return Error::Ok;
     case ConnState::Closing:
     case ConnState::Closed:
@@ -207,6 +207,12 @@ size_t Conn::send_capacity() const noexcept {
     const uint32_t cap = engine_->blocks.block_size();
     if (!s->tx.has_block()) return engine_->blocks.empty() ? 0 : cap;
     return s->tx.free_space(cap);
+}
+
+std::string_view Conn::error_detail() const noexcept {
+    ConnSlot* s = slot(engine_, handle_);
+    if (!s || s->tls == detail::kNone) return {};
+    return std::string_view(engine_->tls_sessions[s->tls].failure().message);
 }
 
 void Conn::set_user(void* user) const noexcept {

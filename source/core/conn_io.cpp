@@ -74,7 +74,7 @@ void Engine::update_interest(uint32_t c) noexcept {
     const bool connecting = s.state == ConnState::Connecting;
     const bool want_read = !connecting && !(s.flags & (kConnReadable | kConnPeerEof)) &&
                            s.rx.free_space(blocks.block_size()) > 0;
-    const bool want_write = !(s.flags & kConnWritable) && (connecting || !s.tx.empty());
+    const bool want_write = !(s.flags & kConnWritable) && (connecting || !s.tx.empty() || !tls_idle(s));
     if (want_read) interest |= platform::kReadable;
     if (want_write) interest |= platform::kWritable;
     poller.set_interest(s.fd, c, interest);
@@ -103,15 +103,17 @@ void Engine::process_conn(uint32_t c) noexcept {
         if (s.flags & kConnWritable) finish_connect(c);
         break;
     case ConnState::Open:
-    case ConnState::Closing:
-        if (s.transport != Transport::Inproc && (s.flags & kConnReadable) && !(s.flags & kConnPeerEof) &&
-            s.state == ConnState::Open)
-            read_socket(c);
-        if (s.state == ConnState::Closed) return;
-        if (!s.tx.empty() && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
-        if (s.state == ConnState::Closed) return;
+    case ConnState::Closing: {
+        const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
+        // TLS: ciphertext already read may wait for room in rx, with nothing new on the socket.
+        if (can_read && ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty()))) read_socket(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+        const bool output = !s.tx.empty() || !tls_idle(s);
+        if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         tx_drained(c);
         break;
+    }
     default: break;
     }
     if (s.state != ConnState::Closed && !(s.flags & kConnInGraveyard)) update_interest(c);
@@ -120,22 +122,24 @@ void Engine::process_conn(uint32_t c) noexcept {
 void Engine::read_socket(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     const uint32_t cap = blocks.block_size();
-    for (;;) {
-        if (!s.rx.ensure_block(blocks)) {
+    Ring& in = socket_in(s);  // rx, or TLS's ciphertext ring
+    bool eof = false;
+    while (s.flags & kConnReadable) {
+        if (!in.ensure_block(blocks)) {
             // Pool empty: stop reading; the kernel keeps the bytes until a block frees up.
             ++stats.ring_block_waits;
             wait_for_block(c);
             break;
         }
         RingSpan rs[2] = {};
-        const int n = s.rx.writable(blocks, rs);
+        const int n = in.writable(blocks, rs);
         if (n == 0) break;  // ring full: resumes when the application consumes
         platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
         const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
         ++stats.read_syscalls;
         platform::IoResult r = platform::read_stream(s.fd, spans, n);
         if (r.bytes > 0) {
-            s.rx.produced(static_cast<uint32_t>(r.bytes));
+            in.produced(static_cast<uint32_t>(r.bytes));
             stats.bytes_received += r.bytes;
             s.last_rx_us = now_us;
             // A short read emptied the socket; a new edge comes with new bytes. Unless the peer
@@ -144,19 +148,36 @@ void Engine::read_socket(uint32_t c) noexcept {
                 s.flags &= static_cast<uint16_t>(~kConnReadable);
                 break;
             }
-            if (s.rx.used() == cap) break;
+            if (in.used() == cap) break;
             continue;
         }
         if (r.error == Error::WouldBlock) { s.flags &= static_cast<uint16_t>(~kConnReadable); break; }
-        if (r.error == Error::PeerClosed) {
-            after_read(c);
-            if (s.state == ConnState::Open || s.state == ConnState::Closing) on_peer_eof(c);
-        } else {
+        if (r.error != Error::PeerClosed) {
             fail_conn(c, r.error);
+            return;
         }
-        return;
+        eof = true;
+        s.flags &= static_cast<uint16_t>(~kConnReadable);
+        break;
+    }
+    if (s.tls != kNone) {
+        tls_input(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+        const TlsSession& t = tls_sessions[s.tls];
+        if (t.peer_closed()) {
+            eof = true;  // close_notify: the stream ended in good order
+        } else if (eof) {
+            // The socket ended without close_notify: what was decrypted is kept, the rest is
+            // a truncation (or a handshake that never finished).
+            after_read(c);
+            if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+            tls_fail(c, t.failure().ok() ? TlsFailure{TlsError::Truncated, 0, 0, 0, "connection closed without close_notify"}
+                                         : t.failure());
+            return;
+        }
     }
     after_read(c);
+    if (eof && (s.state == ConnState::Open || s.state == ConnState::Closing) && !(s.flags & kConnInGraveyard)) on_peer_eof(c);
 }
 
 // Whatever carries the bytes looks at them: a plain stream just tells the application.
@@ -173,15 +194,21 @@ void Engine::write_pending(uint32_t c) noexcept {
         inproc_transfer(c);
         return;
     }
-    while (!s.tx.empty()) {
+    Ring& out = socket_out(s);  // tx, or TLS's ciphertext ring
+    for (;;) {
+        if (s.tls != kNone) {
+            if (!tls_output(c)) return;
+            if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+        }
+        if (out.empty()) break;
         RingSpan rs[2] = {};
-        const int n = s.tx.readable(blocks, rs);
+        const int n = out.readable(blocks, rs);
         platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
         const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
         ++stats.write_syscalls;
         platform::IoResult r = platform::write_stream(s.fd, spans, n);
         if (r.bytes > 0) {
-            s.tx.consumed(static_cast<uint32_t>(r.bytes));
+            out.consumed(static_cast<uint32_t>(r.bytes));
             stats.bytes_sent += r.bytes;
             if (r.bytes < want) { s.flags &= static_cast<uint16_t>(~kConnWritable); break; }
             continue;
@@ -237,12 +264,13 @@ void Engine::tx_drained(uint32_t c) noexcept {
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
     }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
+    if (s.tls != kNone) s.tls_out.release_if_empty(blocks);
     if ((s.flags & kConnOweWritable) && s.state == ConnState::Open &&
         (s.tx.has_block() ? s.tx.free_space(blocks.block_size()) > 0 : !blocks.empty())) {
         s.flags &= static_cast<uint16_t>(~kConnOweWritable);
         emit(EventType::Writable, c);
     }
-    if (!s.tx.empty()) return;
+    if (!s.tx.empty() || !tls_idle(s)) return;
     if (s.flags & kConnShutPending) {
         s.flags &= static_cast<uint16_t>(~kConnShutPending);
         s.flags |= kConnWriteShut;
@@ -253,7 +281,22 @@ void Engine::tx_drained(uint32_t c) noexcept {
             if (e != Error::Ok) { fail_conn(c, e); return; }
         }
     }
-    if (s.state == ConnState::Closing) close_now(c, Error::Ok, false);
+    if (s.state == ConnState::Closing) {
+        if (s.tls != kNone && tls_sessions[s.tls].handshake_done() && !tls_sessions[s.tls].failed()) {
+            // TLS says goodbye with close_notify before the socket closes.
+            RingSpan out[2] = {};
+            if (s.tls_out.ensure_block(blocks) && s.tls_out.writable(blocks, out) > 0) {
+                TlsIo io(nullptr, 0, out[0].data, out[0].size, false);
+                const TlsStatus st = tls_sessions[s.tls].close(io);
+                s.tls_out.produced(static_cast<uint32_t>(io.out_used));
+                if (io.out_used > 0 || st == TlsStatus::WouldBlock) {
+                    list(c);
+                    return;
+                }
+            }
+        }
+        close_now(c, Error::Ok, false);
+    }
 }
 
 void Engine::on_peer_eof(uint32_t c) noexcept {
@@ -286,7 +329,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     s.rx.release_if_empty(blocks);
     if (s.flags & kConnInGraveyard) return;
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
-    if (s.flags & kConnReadable) list(c);
+    if ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty())) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
     if (!blocks.empty() && block_waiters.size() > 0) {
         uint32_t w;
@@ -406,6 +449,7 @@ void Engine::free_graveyard() noexcept {
         s.rx_lent = 0;
         s.flags &= static_cast<uint16_t>(~(kConnInGraveyard | kConnDataNotified));
         s.ws.reason = 0;  // deferred with the event; freed by now
+        tls_detach(s);    // its failure message was readable until now
         if (s.state == ConnState::Backoff) continue;  // the dialer keeps its slot
         s.state = ConnState::Invalid;
         s.gen = next_gen(s.gen);

@@ -14,11 +14,13 @@ constexpr int64_t kAcceptRetryUs = 100 * 1000;
 bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
     proto = Protocol::Raw;
     switch (s) {
-    case Scheme::Tcp: out = Transport::Tcp; return true;
+    case Scheme::Tcp:
+    case Scheme::TlsTcp: out = Transport::Tcp; return true;
     case Scheme::Ipc: out = Transport::Ipc; return true;
     case Scheme::Inproc: out = Transport::Inproc; return true;
-    case Scheme::Ws: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
-    default: return false;  // tls, wss, sockety: not carried yet
+    case Scheme::Ws:
+    case Scheme::Wss: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
+    default: return false;  // sockety: not carried yet
     }
 }
 
@@ -54,6 +56,8 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     l = ListenerSlot();
     l.gen = gen;
     l.transport = t;
+    l.tls = scheme_uses_tls(u.scheme);
+    if (l.tls && !tls_credentials.can_serve()) return Error::TlsNotConfigured;
     l.protocol = proto;
     l.ws = opts.ws;
     l.half_close = opts.half_close;
@@ -142,8 +146,21 @@ void Engine::accept_ready(uint32_t li) noexcept {
             close_now(c, Error::SystemError, true);
             continue;
         }
+        if (l.tls) {
+            const Error te = tls_attach(c, TlsRole::Server, nullptr);
+            if (te != Error::Ok) {  // no TLS session free: refused like a full table
+                close_now(c, te, true);
+                ++stats.connections_refused;
+                continue;
+            }
+            deadlines.arm(conn_deadline(c), now_us + static_cast<int64_t>(config.handshake_timeout_ms) * 1000);
+        }
         if (l.protocol == Protocol::WebSocket) {  // announced once the upgrade succeeds
             ws_accepted(c);
+            update_interest(c);
+            continue;
+        }
+        if (l.tls) {  // announced once the TLS handshake succeeds
             update_interest(c);
             continue;
         }
@@ -178,6 +195,8 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     d.backoff_ms = config.reconnect_min_ms;
     d.port = u.port;
     d.protocol = proto;
+    d.tls = scheme_uses_tls(u.scheme);
+    if (d.tls && !tls_ready) return Error::TlsNotConfigured;
     d.ws = opts.ws;
     if (proto == Protocol::WebSocket) {
         // The request line's target: path plus query, as given.
@@ -263,6 +282,18 @@ void Engine::finish_connect(uint32_t c) noexcept {
         return;
     }
     s.state = ConnState::Open;
+    if (s.dialer != kNone && dialers[s.dialer].tls) {
+        // TLS first: Connected (or the WebSocket upgrade) follows its handshake.
+        const Error te = tls_attach(c, TlsRole::Client, dialers[s.dialer].host);
+        if (te != Error::Ok) {
+            fail_conn(c, te);
+            return;
+        }
+        deadlines.arm(conn_deadline(c), now_us + static_cast<int64_t>(config.handshake_timeout_ms) * 1000);
+        tls_input(c);  // writes the ClientHello
+        list(c);
+        return;
+    }
     if (s.dialer != kNone && dialers[s.dialer].protocol == Protocol::WebSocket) {
         ws_connected(c);  // Connected comes with the 101 response
         return;

@@ -14,6 +14,8 @@
 #include "core/timer_heap.hpp"
 #include "core/work_list.hpp"
 #include "crypto/random.hpp"
+#include "crypto/tls_credentials.hpp"
+#include "crypto/tls_engine.hpp"
 #include "transport/dns/resolver.hpp"
 #include "ws/reader.hpp"
 #include "platform/poller.hpp"
@@ -98,6 +100,9 @@ struct ConnSlot {
     uint32_t peer = kNone;       // inproc: the other end
     uint32_t rx_lent = 0;        // bytes of rx lent to the application by try_read
     uint32_t write_reserved = 0; // begin_write's reservation
+    uint32_t tls = kNone;        // TLS session index; rx/tx then hold plaintext, and
+    Ring tls_in;                 // ... ciphertext from the socket waits here,
+    Ring tls_out;                // ... ciphertext for the socket here.
     uint16_t flags = 0;
     ConnState state = ConnState::Invalid;
     Transport transport = Transport::Tcp;
@@ -113,6 +118,7 @@ struct ListenerSlot {
     bool in_use = false;
     bool half_close = false;
     bool ready = false;          // the OS said a connection is waiting
+    bool tls = false;
     Transport transport = Transport::Tcp;
     uint16_t port = 0;
     Protocol protocol = Protocol::Raw;
@@ -130,6 +136,7 @@ struct DialerSlot {
     bool reconnect = true;
     bool resolved = false;       // `address` is current
     bool by_name = false;        // the host is a name: resolve before each connect
+    bool tls = false;
     Transport transport = Transport::Tcp;
     uint32_t conn = kNone;
     uint32_t backoff_ms = 0;
@@ -190,6 +197,11 @@ struct Engine {
     uint32_t ready_capacity = 0;
 
     DnsClient dns;
+    TlsCredentials tls_credentials;  // parsed once, shared by every TLS connection
+    TlsSession* tls_sessions = nullptr;
+    uint32_t* tls_free = nullptr;
+    uint32_t tls_free_count = 0;
+    bool tls_ready = false;
     Random random;                   // CTR-DRBG: mask keys, handshake nonces, DNS ids
     uint8_t mask_cache[64] = {};     // random bytes drawn ahead, 4 per masked frame
     uint32_t mask_used = 64;
@@ -280,6 +292,18 @@ struct Engine {
     void dns_receive(int v6) noexcept;
     void dns_cancel(uint32_t dialer) noexcept;
     int64_t dns_deadline_us() const noexcept;
+
+    // --- TLS (transport/tls_layer.cpp) ---------------------------------------------------
+    Error tls_init() noexcept;
+    Error tls_attach(uint32_t c, TlsRole role, const char* host) noexcept;
+    void tls_detach(ConnSlot& s) noexcept;
+    void tls_input(uint32_t c) noexcept;
+    bool tls_output(uint32_t c) noexcept;
+    void tls_handshake_done(uint32_t c) noexcept;
+    void tls_fail(uint32_t c, const TlsFailure& f) noexcept;
+    bool tls_idle(const ConnSlot& s) const noexcept;
+    Ring& socket_in(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_in : s.rx; }
+    Ring& socket_out(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_out : s.tx; }
 
     // --- WebSocket (ws/session.cpp) ---------------------------------------------------------
     const WsOptions& ws_options(const ConnSlot& s) const noexcept {

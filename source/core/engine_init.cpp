@@ -62,6 +62,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
     auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
     auto* dns_slots = a.take<dns::DnsLookupSlot>(cfg.max_dns_lookups);
+    auto* tls_sessions = a.take<TlsSession>(cfg.tls.max_sessions, kCacheLine);
+    auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
     auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
@@ -80,6 +82,9 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->blocks.init(blocks, block_free, cfg.ring_block_size, cfg.ring_block_count);
         e->messages.init(slots, msg_free, msg_gens, cfg.message_slot_size, cfg.message_slots);
         e->deferred_slots.init(deferred, cfg.message_slots);
+        e->tls_sessions = tls_sessions;
+        e->tls_free = tls_free;
+        for (uint32_t i = 0; i < cfg.tls.max_sessions; ++i) new (&tls_sessions[i]) TlsSession();
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
         for (uint32_t i = 0; i < cfg.max_dns_lookups; ++i) new (&dns_slots[i]) dns::DnsLookupSlot();
@@ -101,6 +106,8 @@ Error Engine::start() noexcept {
     now_us = platform::monotonic_us();
     stats.memory_bytes = memory_size;
     if (!random.init()) return Error::SystemError;  // no entropy: no masks, no DNS ids
+    const Error t = tls_init();
+    if (t != Error::Ok) return t;
     dns_init();
     return Error::Ok;
 }
@@ -119,6 +126,8 @@ void Engine::stop() noexcept {
         l.in_use = false;
     }
     dns_shutdown();
+    for (uint32_t i = 0; i < config.tls.max_sessions; ++i) tls_sessions[i].~TlsSession();
+    tls_credentials.reset();
     poller.destroy();
 }
 

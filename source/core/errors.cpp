@@ -45,6 +45,15 @@ const char* to_string(Error e) noexcept {
     case Error::MessageTooLarge: return "message too large";
     case Error::InvalidUtf8: return "invalid UTF-8";
     case Error::TlsError: return "TLS error";
+    case Error::NoTlsSlot: return "no free TLS session";
+    case Error::TlsBadCertificate: return "TLS: bad certificate";
+    case Error::TlsHostnameMismatch: return "TLS: certificate does not match the host name";
+    case Error::TlsUnknownCa: return "TLS: certificate from an unknown CA";
+    case Error::TlsCertificateExpired: return "TLS: certificate expired or not yet valid";
+    case Error::TlsAlert: return "TLS: alert from peer";
+    case Error::TlsNotTls: return "TLS: peer does not speak TLS";
+    case Error::TlsTruncated: return "TLS: connection truncated (no close_notify)";
+    case Error::TlsNotConfigured: return "TLS not configured (Config::tls)";
     case Error::Count_: break;
     }
     return "unknown error";

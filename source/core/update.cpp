@@ -114,6 +114,10 @@ void Engine::run_deadline(uint32_t rec) noexcept {
     if (rec < config.max_connections) {
         ConnSlot& s = conns[rec];
         if (s.state == ConnState::Connecting) fail_conn(rec, Error::ConnectTimeout);
+        else if (s.tls != kNone && !tls_sessions[s.tls].handshake_done() && s.state == ConnState::Open) {
+            ++stats.handshakes_failed;
+            fail_conn(rec, Error::HandshakeTimeout);  // a peer that stalls mid-TLS-handshake
+        }
         else if (s.protocol == Protocol::WebSocket && s.state != ConnState::Closed) ws_deadline(rec);
         return;
     }

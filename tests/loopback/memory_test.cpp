@@ -74,14 +74,15 @@ static size_t readme_formula(const Config& c) {
     const size_t tokens = C + L + 2;
     const size_t batch = C + L < 1024 ? C + L : 1024;
     const bool epoll = c.poller != PollerKind::Poll;
-    return 2600                                   // the engine itself (incl. its random generator)
-         + C * 200                                // per connection: state + list entries + deadline
+    return 7100                                   // the engine (incl. random generator, TLS credentials)
+         + C * 232                                // per connection: state + list entries + deadline
          + L * 224 + D * 760 + T * 40             // listeners, dialers, user timers
          + size_t{c.event_queue_size} * 88        // events
          + batch * 8 + (epoll ? 512 * 12 : tokens * 16)  // poller
          + size_t{c.ring_block_count} * (c.ring_block_size + 4)
          + size_t{c.message_slots} * (c.message_slot_size + 16)
-         + (c.max_dns_lookups ? size_t{c.max_dns_lookups} * 504 + c.hosts_file_max : 0);
+         + (c.max_dns_lookups ? size_t{c.max_dns_lookups} * 504 + c.hosts_file_max : 0)
+         + size_t{c.tls.max_sessions} * 1796;     // TLS sessions (mbedTLS adds its own heap: README)
 }
 
 TW_TEST(memory_formula_in_readme_matches_required_memory) {
@@ -99,6 +100,7 @@ TW_TEST(memory_formula_in_readme_matches_required_memory) {
     configs[2].max_listeners = 2;
     configs[2].max_timers = 4;
     configs[3].poller = PollerKind::Poll;
+    configs[3].tls.max_sessions = 16;
     for (const Config& c : configs) {
         const size_t need = Context::required_memory(c);
         const size_t formula = readme_formula(c);
