@@ -22,6 +22,7 @@ cd "$(dirname "$0")/.."
 # Extra test scripts: each prints "N passed, M failed" and exits non-zero on failure. It gets
 # TW_BIN_DIR (the Release or Debug binaries) and TW_SANITIZE_BIN_DIR in its environment.
 EXTRA_TESTS=(
+    tests/browser/run_browser_tests.sh   # the chat sample in headless Chromium
 )
 
 CONFIG=${TW_CONFIG:-release}

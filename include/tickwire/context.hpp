@@ -301,8 +301,9 @@ public:
     TW_NODISCARD Error cancel_timer(TimerId t) noexcept;
 
     // Sends one WebSocket message to many connections: the frame is encoded once and copied
-    // into each tx ring. Returns how many connections took it; those that had no room (or are
-    // not open WebSocket connections) are skipped and counted in Stats::send_would_block.
+    // into each tx ring. Returns how many connections took it. Those without room are skipped
+    // and counted in Stats::send_would_block (a Writable event follows); connections that are
+    // not open WebSocket connections are skipped.
     size_t broadcast(const Conn* conns, size_t count, DataKind kind, const void* data, size_t size) noexcept;
 
     Stats stats() const noexcept;

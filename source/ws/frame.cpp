@@ -34,11 +34,11 @@ size_t encode_header(uint8_t out[kMaxHeaderSize], bool fin, Opcode opcode, uint6
 }
 
 size_t decode_header(const uint8_t* data, size_t len, FrameHeader& out) noexcept {
-    if (len < 2) return 2;
+    if (len < 2) return 0;
     const uint8_t b0 = data[0];
     const uint8_t b1 = data[1];
     const size_t size = header_size_from_byte1(b1);
-    if (len < size) return size;
+    if (len < size) return 0;
 
     const unsigned len7 = b1 & 0x7Fu;
     const uint64_t payload_len = payload_length(data, len7);

@@ -81,9 +81,9 @@ struct FrameHeader {
     bool minimal_length;   // false when a shorter length encoding existed (e.g. 126, 0, 124)
 };
 
-// Decodes the header at `data` (`len` bytes available). Returns the header size when `len`
-// holds the whole header and fills `out`; returns a value greater than `len` (the bytes needed:
-// 2 while fewer than 2 are there, then the full header size) and leaves `out` alone otherwise.
+// Decodes the header at `data` (`len` bytes available). Returns the header size (2..14) and
+// fills `out` when `len` holds the whole header; returns 0 and leaves `out` alone otherwise
+// (with 2 bytes or more, header_size_from_byte1(data[1]) says how many it needs).
 size_t decode_header(const uint8_t* data, size_t len, FrameHeader& out) noexcept;
 
 // XORs `len` bytes with the masking key (§5.3). `offset` is the position of data[0] within the

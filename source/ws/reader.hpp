@@ -17,8 +17,9 @@
 // wrap, copy exactly `need` bytes into a small buffer (kMaxNeed = 131 bytes always suffice) and
 // call read() on the copy: it will consume them all, or answer NeedMore with a larger `need` (a
 // header grows from 2 to its full size, or to the whole control frame), or fail. Views then
-// point into the copy. `need` is 1 while the reader waits for the payload of a data frame whose
-// header it consumed.
+// point into the copy. read_spans() (below) does exactly this for a ring's two spans; use it
+// rather than copying once: a single copy stalls when the first span holds 1 byte of a header.
+// `need` is 1 while the reader waits for the payload of a data frame whose header it consumed.
 // Data payload is consumed in arbitrary chunks: every call with payload bytes available returns a
 // DataChunk of all of them (up to the end of the frame).
 //
@@ -31,7 +32,7 @@
 //   Ping/Pong  the payload (0..125 bytes). Answering a Ping is the caller's job.
 //   Close      `close_code` (close_code::kNoStatus when the frame had no payload) and the reason
 //              (`data`, `size`), already validated. The reader reads nothing after it: further
-//              calls return Done and consume nothing.
+//              calls return Done and consume nothing. A message still open is abandoned.
 //   Error      the connection must fail: `close_code` is the code to send (1002 protocol error,
 //              1007 invalid UTF-8, 1009 message too big) and `error` the precise reason. The
 //              reader stays failed: further calls return the same Error and consume nothing.
@@ -170,13 +171,13 @@ private:
 
 // Reads from a ring's readable bytes given as two spans: `first` up to the ring's end, then
 // `second` from its start (second_len 0 when the bytes do not wrap; when `first` is empty,
-// `second` is read as the only span). This is the NeedMore
-// protocol above done once, right: when a header or control frame straddles the wrap, exactly
-// the needed bytes are copied into `scratch` and read from there, again with more if the reader
-// then asks for more (a 1-byte span grows to 2, then to the full header or control frame).
-// Returns the reader's result; `from_scratch` says its views point into `scratch` (they stay
-// valid until scratch is reused) and not into the ring. Either way, advance the ring by
-// result.consumed. Nothing is copied in the common case (the frame lies before the wrap).
+// `second` is read as the only span). This is the NeedMore protocol above, done right once:
+// when a header or control frame straddles the wrap, exactly the needed bytes are copied into
+// `scratch` and read from there, again with more if the reader then asks for more (a 1-byte
+// span grows to 2, then to the full header or control frame). Returns the reader's result;
+// `from_scratch` says its views point into `scratch` (valid until scratch is reused), not into
+// the ring. Either way, advance the ring by result.consumed. Nothing is copied in the common
+// case (the frame lies before the wrap), and a data payload is never copied.
 struct SpansRead {
     ReadResult result;
     bool from_scratch;

@@ -411,21 +411,12 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
             if (!w.message) return Step::Stop;  // counted as a miss; retried on the next read
         }
     }
+    // A header or control frame split by the ring's wrap is decoded from a linear copy.
     uint8_t scratch[ws::kMaxNeed];
-    uint8_t* base = rs[0].data;
-    ws::ReadResult r = w.reader.read(base, rs[0].size);
-    bool from_scratch = false;
-    if (r.event == ws::ReadEvent::NeedMore) {
-        // A header or control frame split by the ring's wrap: decode a linear copy.
-        if (n == 2 && r.need > rs[0].size - r.consumed && s.rx.used() - r.consumed >= r.need && r.consumed == 0) {
-            s.rx.peek(e.blocks, 0, scratch, static_cast<uint32_t>(r.need));
-            r = w.reader.read(scratch, r.need);
-            from_scratch = true;
-        } else {
-            if (r.consumed) s.rx.consumed(static_cast<uint32_t>(r.consumed));
-            return r.consumed ? Step::Continue : Step::Stop;
-        }
-    }
+    const ws::SpansRead sr = ws::read_spans(w.reader, rs[0].data, rs[0].size, n > 1 ? rs[1].data : nullptr,
+                                            n > 1 ? rs[1].size : 0, scratch);
+    const ws::ReadResult r = sr.result;
+    const bool from_scratch = sr.from_scratch;
     switch (r.event) {
     case ws::ReadEvent::NeedMore:
         if (r.consumed) s.rx.consumed(static_cast<uint32_t>(r.consumed));

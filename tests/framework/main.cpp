@@ -59,5 +59,6 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     }
     std::printf("%d passed, %d failed\n", passed, failed);
+    std::fflush(stdout);
     return failed == 0 ? 0 : 1;
 }

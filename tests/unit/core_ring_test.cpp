@@ -40,7 +40,7 @@ TW_TEST(ring_wraps_into_two_spans_and_back) {
     CHECK_EQ(r.used(), 50u);
     // 56 bytes to the end of the block, then wrap.
     r.write(f.pool, src, 100);
-    RingSpan spans[2];
+    RingSpan spans[2] = {};
     REQUIRE_EQ(r.readable(f.pool, spans), 2);
     CHECK_EQ(spans[0].size, 106u);
     CHECK_EQ(spans[1].size, 44u);
@@ -50,7 +50,7 @@ TW_TEST(ring_wraps_into_two_spans_and_back) {
     CHECK_EQ(out[49], 199);
     CHECK_EQ(out[50], 0);
     CHECK_EQ(out[149], 99);
-    RingSpan w[2];
+    RingSpan w[2] = {};
     REQUIRE_EQ(r.writable(f.pool, w), 1);
     CHECK_EQ(w[0].size, 106u);
 }
@@ -64,7 +64,7 @@ TW_TEST(ring_full_has_no_free_space_and_counters_wrap) {
     r.write(f.pool, src, 256);
     CHECK_EQ(r.used(), 256u);
     CHECK_EQ(r.free_space(256), 0u);
-    RingSpan w[2];
+    RingSpan w[2] = {};
     CHECK_EQ(r.writable(f.pool, w), 0);
     r.consumed(256);
     CHECK(r.empty());

@@ -4,6 +4,7 @@
 #include "ws/close_code.hpp"
 #include "ws/frame.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -131,9 +132,10 @@ TW_TEST(ws_frame_decode_needs_whole_header) {
     const uint8_t masked64[] = {0x82, 0xFF, 0, 0, 0, 0, 0, 1, 0, 0, 9, 8, 7, 6};
     FrameHeader f{};
     f.size = 99;
-    CHECK_EQ(decode_header(masked64, 0, f), size_t{2});
-    CHECK_EQ(decode_header(masked64, 1, f), size_t{2});
-    for (size_t n = 2; n < 14; ++n) CHECK_EQ(decode_header(masked64, n, f), size_t{14});
+    CHECK_EQ(decode_header(masked64, 0, f), size_t{0});
+    CHECK_EQ(decode_header(masked64, 1, f), size_t{0});
+    for (size_t n = 2; n < 14; ++n) CHECK_EQ(decode_header(masked64, n, f), size_t{0});
+    CHECK_EQ(header_size_from_byte1(masked64[1]), size_t{14});
     CHECK_EQ(f.size, 99); // untouched while incomplete
     REQUIRE_EQ(decode_header(masked64, 14, f), size_t{14});
     CHECK_EQ(f.payload_len, uint64_t{65536});
@@ -143,7 +145,7 @@ TW_TEST(ws_frame_decode_needs_whole_header) {
     CHECK_EQ(f.rsv, 0);
     CHECK(bytes_eq(f.mask.bytes, {9, 8, 7, 6}));
     const uint8_t masked16[] = {0x01, 0xFE, 0x01, 0x00, 1, 2, 3, 4};
-    CHECK_EQ(decode_header(masked16, 3, f), size_t{8});
+    CHECK_EQ(decode_header(masked16, 7, f), size_t{0});
     REQUIRE_EQ(decode_header(masked16, 8, f), size_t{8});
     CHECK_EQ(f.payload_len, uint64_t{256});
     CHECK(!f.fin);
