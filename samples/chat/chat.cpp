@@ -1,6 +1,8 @@
 // chat: a WebSocket chat room that browsers join, in one loop.
 //
-//     chat [--port 8080] [--web samples/chat/web]
+//     chat [--port 8080] [--web samples/chat/web] [--tls-cert FILE --tls-key FILE]
+//
+// With a certificate the page is https:// and the room wss:// (the page picks the scheme).
 //
 // Open http://localhost:8080/ in two browser tabs: the same listener serves the page (files of
 // the web folder) and, on ws://HOST:8080/chat?name=alice, the room itself:
@@ -23,6 +25,8 @@
 #include <string_view>
 
 #include <tickwire/tickwire.hpp>
+
+#include "../common/tls_flags.hpp"
 
 using namespace tickwire;
 
@@ -216,12 +220,13 @@ const char* find_web_root(const char* argv0, char* buf, size_t cap) {
 int main(int argc, char** argv) {
     int port = 8080;
     const char* web = nullptr;
+    sample::TlsFlags tls;
     for (int i = 1; i < argc; ++i) {
         const bool has_value = i + 1 < argc;
         if (!std::strcmp(argv[i], "--port") && has_value) port = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--web") && has_value) web = argv[++i];
-        else {
-            std::fprintf(stderr, "usage: %s [--port P] [--web DIR]\n", argv[0]);
+        else if (!tls.parse(argc, argv, i)) {
+            std::fprintf(stderr, "usage: %s [--port P] [--web DIR] %s\n", argv[0], sample::TlsFlags::kUsage);
             return 2;
         }
     }
@@ -241,6 +246,7 @@ int main(int argc, char** argv) {
     cfg.ring_block_count = 2 * cfg.max_connections;
     cfg.message_slots = 32;                  // upgrade requests kept for on_accepted
     cfg.message_slot_size = 16 * 1024;
+    if (tls.serving()) tls.apply(cfg, cfg.max_connections);
     cfg.log.fn = on_library_log;
     cfg.log.level = LogLevel::Warn;
     Error e = g_ctx.init(cfg);
@@ -253,7 +259,7 @@ int main(int argc, char** argv) {
     lo.ws.static_root = web_root;   // GET / answers index.html; upgrades go to the room
     lo.ws.max_message = kMaxMessage;
     char url[64];
-    std::snprintf(url, sizeof url, "ws://*:%d", port);
+    std::snprintf(url, sizeof url, "%s://*:%d", tls.serving() ? "wss" : "ws", port);
     auto listener = g_ctx.listen(url, lo);
     if (!listener) {
         std::fprintf(stderr, "chat: listen %s: %s\n", url, to_string(listener.error));
@@ -261,7 +267,8 @@ int main(int argc, char** argv) {
     }
     std::printf("chat: listening on %s, serving %s (%zu bytes of memory, taken once)\n", url, web_root,
                 static_cast<size_t>(g_ctx.stats().memory_bytes));
-    std::printf("chat: open http://localhost:%u/ in two browser tabs\n", static_cast<unsigned>(g_ctx.listener_port(listener.value)));
+    std::printf("chat: open %s://localhost:%u/ in two browser tabs\n", tls.serving() ? "https" : "http",
+                static_cast<unsigned>(g_ctx.listener_port(listener.value)));
     std::fflush(stdout);
 
     std::signal(SIGINT, on_signal);

@@ -1,6 +1,7 @@
 // tcp_echo_client: sends each line of stdin to an echo server and prints what comes back.
 //
 //     tcp_echo_client tcp://127.0.0.1:9000
+//     tcp_echo_client tls://localhost:9000 --tls-ca ca.pem
 //
 // At the end of input it half-closes (the server sees EOF), prints what is still on its way back
 // and exits 0 when the server closes. Exit 1 on any error.
@@ -8,6 +9,8 @@
 #include <cstring>
 
 #include <tickwire/tickwire.hpp>
+
+#include "../common/tls_flags.hpp"
 
 using namespace tickwire;
 
@@ -39,11 +42,16 @@ bool pump(Context& ctx, Conn c, size_t& received, Done done) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: %s tcp://HOST:PORT\n", argv[0]);
+    sample::TlsFlags tls;
+    for (int i = 2; i < argc; ++i) {
+        if (!tls.parse(argc, argv, i)) argc = 0;
+    }
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: tcp_echo_client tcp://HOST:PORT %s\n", sample::TlsFlags::kUsage);
         return 2;
     }
     Config cfg;
+    tls.apply(cfg, 1);  // tls:// URLs need one TLS session
     cfg.max_connections = 4;
     cfg.ring_block_count = 4;
     Context ctx;

@@ -1,6 +1,7 @@
 // tcp_echo_server: echoes every byte it receives on tcp://127.0.0.1:PORT.
 //
 //     tcp_echo_server --port 9000 [--block-size 65536] [--blocks 512] [--max-conns 1024] [--poll]
+//                     [--tls-cert FILE --tls-key FILE]      (then tls://)
 //
 // The whole server is the loop below: update, then for each connection with data, send back as
 // much as fits and hand back what was sent. Nothing is copied but into the tx ring.
@@ -9,6 +10,8 @@
 #include <cstring>
 
 #include <tickwire/tickwire.hpp>
+
+#include "../common/tls_flags.hpp"
 
 using namespace tickwire;
 
@@ -25,6 +28,7 @@ static void echo(Conn c) {
 
 int main(int argc, char** argv) {
     int port = 9000;
+    sample::TlsFlags tls;
     Config cfg;
     cfg.max_connections = 1024;
     cfg.ring_block_size = 64 * 1024;
@@ -38,11 +42,13 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--blocks") && has_value) cfg.ring_block_count = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--max-conns") && has_value) cfg.max_connections = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--poll")) cfg.poller = PollerKind::Poll;
-        else {
-            std::fprintf(stderr, "usage: %s --port P [--block-size B] [--blocks N] [--max-conns N] [--poll]\n", argv[0]);
+        else if (!tls.parse(argc, argv, i)) {
+            std::fprintf(stderr, "usage: %s --port P [--block-size B] [--blocks N] [--max-conns N] [--poll] %s\n", argv[0],
+                         sample::TlsFlags::kUsage);
             return 2;
         }
     }
+    if (tls.serving()) tls.apply(cfg, cfg.max_connections);
     Context ctx;
     Error e = ctx.init(cfg);
     if (e != Error::Ok) {
@@ -50,7 +56,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     char url[64];
-    std::snprintf(url, sizeof url, "tcp://127.0.0.1:%d", port);
+    std::snprintf(url, sizeof url, "%s://127.0.0.1:%d", tls.serving() ? "tls" : "tcp", port);
     auto l = ctx.listen(url);
     if (!l) {
         std::fprintf(stderr, "listen %s: %s\n", url, to_string(l.error));

@@ -1,29 +1,39 @@
 // ws_echo_client: connects to a WebSocket server and echoes back every message it receives,
 // with its opcode. Exits 0 when the server closes normally (1000), 1 otherwise.
 //
-//     ws_echo_client ws://127.0.0.1:9001/path [--max-message BYTES]
+//     ws_echo_client ws://127.0.0.1:9001/path [--max-message BYTES] [--tls-ca FILE] [--tls-no-verify]
+//     ws_echo_client wss://localhost:9001/path --tls-ca ca.pem
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include <tickwire/tickwire.hpp>
 
+#include "../common/tls_flags.hpp"
+
 using namespace tickwire;
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s ws://HOST:PORT/PATH [--max-message BYTES]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s ws://HOST:PORT/PATH [--max-message BYTES] %s\n", argv[0], sample::TlsFlags::kUsage);
         return 2;
     }
     uint64_t max_message = 16u << 20;
-    for (int i = 2; i + 1 < argc; ++i)
-        if (!std::strcmp(argv[i], "--max-message")) max_message = std::strtoull(argv[++i], nullptr, 10);
+    sample::TlsFlags tls;
+    for (int i = 2; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--max-message") && i + 1 < argc) max_message = std::strtoull(argv[++i], nullptr, 10);
+        else if (!tls.parse(argc, argv, i)) {
+            std::fprintf(stderr, "usage: %s URL [--max-message BYTES] %s\n", argv[0], sample::TlsFlags::kUsage);
+            return 2;
+        }
+    }
     Config cfg;
     cfg.max_connections = 4;
     cfg.ring_block_size = 64 * 1024;
     cfg.ring_block_count = 8;
     cfg.message_slots = 4;
     cfg.message_slot_size = static_cast<uint32_t>(max_message);
+    tls.apply(cfg, 1);  // wss:// URLs need one TLS session
     Context ctx;
     if (ctx.init(cfg) != Error::Ok) return 1;
     DialOptions opts;

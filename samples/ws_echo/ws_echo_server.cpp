@@ -1,6 +1,7 @@
 // ws_echo_server: a WebSocket echo server on ws://127.0.0.1:PORT (any path).
 //
 //     ws_echo_server --port 9001 [--max-message BYTES] [--stream] [--max-conns N]
+//                    [--tls-cert FILE --tls-key FILE]      (then wss://)
 //
 // Every message comes back with its opcode. Whole-message mode (the default) assembles each
 // message (up to --max-message, default 16 MiB) and echoes it in frames that fit the tx ring;
@@ -11,6 +12,8 @@
 #include <cstring>
 
 #include <tickwire/tickwire.hpp>
+
+#include "../common/tls_flags.hpp"
 
 using namespace tickwire;
 
@@ -68,6 +71,7 @@ int main(int argc, char** argv) {
     int port = 9001;
     uint64_t max_message = 16u << 20;
     bool stream = false;
+    sample::TlsFlags tls;
     Config cfg;
     cfg.max_connections = 16384;
     cfg.ring_block_size = 64 * 1024;
@@ -79,12 +83,14 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "--max-message") && has_value) max_message = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--stream")) stream = true;
         else if (!std::strcmp(argv[i], "--max-conns") && has_value) cfg.max_connections = static_cast<uint32_t>(std::atoi(argv[++i]));
-        else {
-            std::fprintf(stderr, "usage: %s --port P [--max-message BYTES] [--stream] [--max-conns N]\n", argv[0]);
+        else if (!tls.parse(argc, argv, i)) {
+            std::fprintf(stderr, "usage: %s --port P [--max-message BYTES] [--stream] [--max-conns N] %s\n", argv[0],
+                         sample::TlsFlags::kUsage);
             return 2;
         }
     }
     cfg.message_slot_size = stream ? 4096 : static_cast<uint32_t>(max_message);
+    if (tls.serving()) tls.apply(cfg, 1024);
     Context ctx;
     Error e = ctx.init(cfg);
     if (e != Error::Ok) {
@@ -97,7 +103,7 @@ int main(int argc, char** argv) {
     lo.ws.streaming = stream;
     lo.ws.max_message = stream ? 0 : max_message;
     char url[64];
-    std::snprintf(url, sizeof url, "ws://127.0.0.1:%d/", port);
+    std::snprintf(url, sizeof url, "%s://127.0.0.1:%d/", tls.serving() ? "wss" : "ws", port);
     auto l = ctx.listen(url, lo);
     if (!l) {
         std::fprintf(stderr, "listen %s: %s\n", url, to_string(l.error));
