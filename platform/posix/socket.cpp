@@ -234,9 +234,8 @@ Error local_address(SocketHandle s, Address& out) noexcept {
     return Error::Ok;
 }
 
-IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
-    IoResult r;
-    iovec iov[2];
+// The spans as iovecs, after the fault-injection hook had its say. False: fail with `r`.
+static bool prepare_io(SocketHandle s, bool write, const Span* spans, int count, iovec* iov, IoResult& r) noexcept {
     size_t want = 0;
     for (int i = 0; i < count; ++i) {
         iov[i].iov_base = spans[i].data;
@@ -244,10 +243,17 @@ IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
         want += spans[i].size;
     }
     int injected = 0;
-    if (fault::before_io(s, false, iov, count, want, injected)) {
+    if (fault::before_io(s, write, iov, count, want, injected)) {
         r.error = map_errno(injected);
-        return r;
+        return false;
     }
+    return true;
+}
+
+IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
+    IoResult r;
+    iovec iov[2];
+    if (!prepare_io(s, false, spans, count, iov, r)) return r;
     for (;;) {
         ssize_t n = count == 1 ? ::recv(static_cast<int>(s), iov[0].iov_base, iov[0].iov_len, 0)
                                : ::readv(static_cast<int>(s), iov, count);
@@ -262,17 +268,7 @@ IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
 IoResult write_stream(SocketHandle s, const Span* spans, int count) noexcept {
     IoResult r;
     iovec iov[2];
-    size_t want = 0;
-    for (int i = 0; i < count; ++i) {
-        iov[i].iov_base = spans[i].data;
-        iov[i].iov_len = spans[i].size;
-        want += spans[i].size;
-    }
-    int injected = 0;
-    if (fault::before_io(s, true, iov, count, want, injected)) {
-        r.error = map_errno(injected);
-        return r;
-    }
+    if (!prepare_io(s, true, spans, count, iov, r)) return r;
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<size_t>(count);

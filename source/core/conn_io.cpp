@@ -134,8 +134,8 @@ void Engine::read_socket(uint32_t c) noexcept {
         RingSpan rs[2] = {};
         const int n = in.writable(blocks, rs);
         if (n == 0) break;  // ring full: resumes when the application consumes
-        platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
-        const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
+        platform::Span spans[2];
+        const size_t want = to_spans(rs, n, spans);
         ++stats.read_syscalls;
         platform::IoResult r = platform::read_stream(s.fd, spans, n);
         if (r.bytes > 0) {
@@ -203,8 +203,8 @@ void Engine::write_pending(uint32_t c) noexcept {
         if (out.empty()) break;
         RingSpan rs[2] = {};
         const int n = out.readable(blocks, rs);
-        platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
-        const size_t want = static_cast<size_t>(rs[0].size) + (n > 1 ? rs[1].size : 0);
+        platform::Span spans[2];
+        const size_t want = to_spans(rs, n, spans);
         ++stats.write_syscalls;
         platform::IoResult r = platform::write_stream(s.fd, spans, n);
         if (r.bytes > 0) {
@@ -354,13 +354,7 @@ void Engine::fail_conn(uint32_t c, Error err) noexcept {
         return;
     }
     // Keep the slot (and the handle) for the next attempt; drop this connection's socket.
-    if (s.flags & kConnRegistered) poller.remove(s.fd, c);
-    platform::close_socket(s.fd, true);
-    release_protocol(s);
-    s.fd = platform::kInvalidSocket;
-    const uint64_t unsent = s.tx.used();
-    stats.unsent_bytes_dropped += unsent;
-    s.tx.release(blocks);
+    const uint64_t unsent = drop_socket(c, true);
     s.flags &= static_cast<uint16_t>(kConnListed | kConnWaitBlock | kConnHalfClose | kConnAnnounced);
     s.close_reason = err;
     deadlines.cancel(conn_deadline(c));
@@ -372,30 +366,40 @@ void Engine::fail_conn(uint32_t c, Error err) noexcept {
     dial_backoff(s.dialer);
 }
 
+// Closes the socket and drops what was still to be sent (counted); returns those bytes.
+uint64_t Engine::drop_socket(uint32_t c, bool reset) noexcept {
+    ConnSlot& s = conns[c];
+    if (s.flags & kConnRegistered) poller.remove(s.fd, c);
+    if (s.fd != platform::kInvalidSocket) platform::close_socket(s.fd, reset);
+    s.fd = platform::kInvalidSocket;
+    release_protocol(s);
+    const uint64_t unsent = s.tx.used();
+    stats.unsent_bytes_dropped += unsent;
+    s.tx.release(blocks);
+    return unsent;
+}
+
+void Engine::release_dialer(ConnSlot& s) noexcept {
+    if (s.dialer == kNone) return;
+    deadlines.cancel(dialer_deadline(s.dialer));
+    dns_cancel(s.dialer);
+    dialers[s.dialer].in_use = false;
+    s.dialer = kNone;
+}
+
 void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
     ConnSlot& s = conns[c];
     if (s.flags & kConnInGraveyard) {
         // A dialer's connection in backoff that the application closes: free it for good.
         if (s.state == ConnState::Backoff) {
-            if (s.dialer != kNone) {
-                deadlines.cancel(dialer_deadline(s.dialer));
-                dns_cancel(s.dialer);
-                dialers[s.dialer].in_use = false;
-                s.dialer = kNone;
-            }
+            release_dialer(s);
             s.state = ConnState::Closed;
             s.close_reason = reason;
             emit(EventType::Closed, c, reason, 0);
         }
         return;
     }
-    if (s.flags & kConnRegistered) poller.remove(s.fd, c);
-    if (s.fd != platform::kInvalidSocket) platform::close_socket(s.fd, reset);
-    release_protocol(s);
-    s.fd = platform::kInvalidSocket;
-    const uint64_t unsent = s.tx.used();
-    stats.unsent_bytes_dropped += unsent;
-    s.tx.release(blocks);
+    const uint64_t unsent = drop_socket(c, reset);
     if (s.peer != kNone) {
         // The other in-process end sees what a socket peer would: FIN, or a reset.
         const uint32_t p = s.peer;
@@ -405,12 +409,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
         else on_peer_eof(p);
     }
     deadlines.cancel(conn_deadline(c));
-    if (s.dialer != kNone) {
-        deadlines.cancel(dialer_deadline(s.dialer));
-        dns_cancel(s.dialer);
-        dialers[s.dialer].in_use = false;
-        s.dialer = kNone;
-    }
+    release_dialer(s);
     s.state = ConnState::Closed;
     s.close_reason = reason;
     const bool announced = (s.flags & kConnAnnounced) != 0;

@@ -40,16 +40,26 @@ bool numeric_address(const Url& u, bool for_listen, platform::Address& out) noex
 }
 } // namespace
 
+// A URL, what carries it, and a free slot in `slots` (kNone if all are in use).
+template <typename Slot>
+Error parse_endpoint(const char* text, Url& u, Transport& t, Protocol& proto, Slot* slots, uint32_t count,
+                     uint32_t& free_slot) noexcept {
+    const Error e = parse_url(text, text ? std::strlen(text) : 0, u);
+    if (e != Error::Ok) return e;
+    if (!transport_for(u.scheme, t, proto)) return Error::UnsupportedScheme;
+    free_slot = kNone;
+    for (uint32_t i = 0; i < count; ++i)
+        if (!slots[i].in_use) { free_slot = i; break; }
+    return Error::Ok;
+}
+
 Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opts) noexcept {
     Url u;
-    Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
-    if (e != Error::Ok) return e;
     Transport t;
     Protocol proto;
-    if (!transport_for(u.scheme, t, proto)) return Error::UnsupportedScheme;
     uint32_t li = kNone;
-    for (uint32_t i = 0; i < config.max_listeners; ++i)
-        if (!listeners[i].in_use) { li = i; break; }
+    Error e = parse_endpoint(url_text, u, t, proto, listeners, config.max_listeners, li);
+    if (e != Error::Ok) return e;
     if (li == kNone) return Error::NoListenerSlot;
     ListenerSlot& l = listeners[li];
     const uint32_t gen = l.gen;
@@ -178,14 +188,11 @@ void Engine::accept_ready(uint32_t li) noexcept {
 
 Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcept {
     Url u;
-    Error e = parse_url(url_text, url_text ? std::strlen(url_text) : 0, u);
-    if (e != Error::Ok) return e;
     Transport t;
     Protocol proto;
-    if (!transport_for(u.scheme, t, proto)) return Error::UnsupportedScheme;
     uint32_t di = kNone;
-    for (uint32_t i = 0; i < max_dialers; ++i)
-        if (!dialers[i].in_use) { di = i; break; }
+    Error e = parse_endpoint(url_text, u, t, proto, dialers, max_dialers, di);
+    if (e != Error::Ok) return e;
     if (di == kNone) return Error::NoConnectionSlot;
     DialerSlot& d = dialers[di];
     d = DialerSlot();

@@ -261,6 +261,8 @@ struct Engine {
     // go to backoff instead of being freed.
     void fail_conn(uint32_t c, Error err) noexcept;
     void close_now(uint32_t c, Error reason, bool reset) noexcept;
+    uint64_t drop_socket(uint32_t c, bool reset) noexcept;
+    void release_dialer(ConnSlot& s) noexcept;
     void free_graveyard() noexcept;
     void consume_rx(ConnSlot& c, uint32_t n) noexcept;
     void tx_drained(uint32_t c) noexcept;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "block_pool.hpp"
+#include "platform/socket.hpp"
 
 namespace tickwire::detail {
 
@@ -25,24 +26,19 @@ struct Ring {
 
     // Readable bytes as up to two spans; returns the span count (0, 1 or 2).
     int readable(const BlockPool& pool, RingSpan out[2]) const noexcept {
-        const uint32_t n = used();
-        if (n == 0) return 0;
-        const uint32_t cap = pool.block_size();
-        const uint32_t start = head & (cap - 1);
-        uint8_t* base = pool.data(block);
-        const uint32_t first = cap - start < n ? cap - start : n;
-        out[0] = {base + start, first};
-        if (first == n) return 1;
-        out[1] = {base, n - first};
-        return 2;
+        return spans(pool, head, used(), out);
     }
 
     // Free space as up to two spans (the ring must hold a block).
     int writable(const BlockPool& pool, RingSpan out[2]) const noexcept {
-        const uint32_t cap = pool.block_size();
-        const uint32_t n = cap - used();
+        return spans(pool, tail, pool.block_size() - used(), out);
+    }
+
+    // `n` bytes from position `from` as up to two spans (the second after the wrap).
+    int spans(const BlockPool& pool, uint32_t from, uint32_t n, RingSpan out[2]) const noexcept {
         if (n == 0) return 0;
-        const uint32_t start = tail & (cap - 1);
+        const uint32_t cap = pool.block_size();
+        const uint32_t start = from & (cap - 1);
         uint8_t* base = pool.data(block);
         const uint32_t first = cap - start < n ? cap - start : n;
         out[0] = {base + start, first};
@@ -87,5 +83,12 @@ struct Ring {
     // Copies `n` bytes from the read side at `offset` without consuming them.
     void peek(const BlockPool& pool, uint32_t offset, uint8_t* dst, uint32_t n) const noexcept;
 };
+
+// The platform's view of up to two ring spans, for one readv/writev; returns their total size.
+inline size_t to_spans(const RingSpan rs[2], int n, platform::Span out[2]) noexcept {
+    out[0] = {n > 0 ? rs[0].data : nullptr, n > 0 ? rs[0].size : 0u};
+    out[1] = {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0u};
+    return out[0].size + out[1].size;
+}
 
 } // namespace tickwire::detail

@@ -115,7 +115,8 @@ void Engine::tls_fail(uint32_t c, const TlsFailure& f) noexcept {
     if (!s.tls_out.empty() && s.fd != platform::kInvalidSocket) {
         RingSpan rs[2] = {};
         const int n = s.tls_out.readable(blocks, rs);
-        platform::Span spans[2] = {{rs[0].data, rs[0].size}, {n > 1 ? rs[1].data : nullptr, n > 1 ? rs[1].size : 0}};
+        platform::Span spans[2];
+        (void)to_spans(rs, n, spans);
         (void)platform::write_stream(s.fd, spans, n);
     }
     fail_conn(c, e);

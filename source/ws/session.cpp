@@ -192,22 +192,31 @@ static void serve_file(Engine& e, uint32_t c, const http::Request& req, size_t h
     e.list(c);
 }
 
-static void server_handshake(Engine& e, uint32_t c) noexcept {
-    ConnSlot& s = e.conns[c];
+// The bytes an HTTP head is parsed from: the rx ring's first span, or — when the ring wraps —
+// a copy of its start in `linear`. Empty when nothing arrived.
+static std::string_view head_input(Engine& e, ConnSlot& s, char (&linear)[kMaxHeadBytes]) noexcept {
     RingSpan rs[2] = {};
     const int n = s.rx.readable(e.blocks, rs);
-    if (n == 0) return;
-    // The head must be contiguous; a head split by the ring's wrap is copied out first.
-    char linear[kMaxHeadBytes];
-    std::string_view input(reinterpret_cast<const char*>(rs[0].data), rs[0].size);
-    if (n == 2) {
-        const uint32_t take = s.rx.used() < kMaxHeadBytes ? s.rx.used() : static_cast<uint32_t>(kMaxHeadBytes);
-        s.rx.peek(e.blocks, 0, reinterpret_cast<uint8_t*>(linear), take);
-        input = std::string_view(linear, take);
-    }
+    if (n == 0) return {};
+    if (n == 1) return std::string_view(reinterpret_cast<const char*>(rs[0].data), rs[0].size);
+    const uint32_t take = s.rx.used() < kMaxHeadBytes ? s.rx.used() : static_cast<uint32_t>(kMaxHeadBytes);
+    s.rx.peek(e.blocks, 0, reinterpret_cast<uint8_t*>(linear), take);
+    return std::string_view(linear, take);
+}
+
+static http::HeadLimits head_limits(const Engine& e) noexcept {
     http::HeadLimits limits;
     limits.max_head_bytes = kMaxHeadBytes < e.blocks.block_size() ? kMaxHeadBytes : e.blocks.block_size();
     limits.max_headers = kMaxHeaders;
+    return limits;
+}
+
+static void server_handshake(Engine& e, uint32_t c) noexcept {
+    ConnSlot& s = e.conns[c];
+    char linear[kMaxHeadBytes];
+    const std::string_view input = head_input(e, s, linear);
+    if (input.empty()) return;
+    const http::HeadLimits limits = head_limits(e);
     http::Header headers[kMaxHeaders];
     http::Request req;
     const http::ParseResult r = http::parse_request(input, limits, headers, req);
@@ -336,19 +345,10 @@ void Engine::ws_connected(uint32_t c) noexcept {
 static void client_handshake(Engine& e, uint32_t c) noexcept {
     ConnSlot& s = e.conns[c];
     DialerSlot& d = e.dialers[s.dialer];
-    RingSpan rs[2] = {};
-    const int n = s.rx.readable(e.blocks, rs);
-    if (n == 0) return;
     char linear[kMaxHeadBytes];
-    std::string_view input(reinterpret_cast<const char*>(rs[0].data), rs[0].size);
-    if (n == 2) {
-        const uint32_t take = s.rx.used() < kMaxHeadBytes ? s.rx.used() : static_cast<uint32_t>(kMaxHeadBytes);
-        s.rx.peek(e.blocks, 0, reinterpret_cast<uint8_t*>(linear), take);
-        input = std::string_view(linear, take);
-    }
-    http::HeadLimits limits;
-    limits.max_head_bytes = kMaxHeadBytes < e.blocks.block_size() ? kMaxHeadBytes : e.blocks.block_size();
-    limits.max_headers = kMaxHeaders;
+    const std::string_view input = head_input(e, s, linear);
+    if (input.empty()) return;
+    const http::HeadLimits limits = head_limits(e);
     http::Header headers[kMaxHeaders];
     http::Response resp;
     const http::ParseResult r = http::parse_response(input, limits, headers, resp);
