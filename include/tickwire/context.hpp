@@ -34,7 +34,9 @@ class Context;
 // What try_read found.
 enum class Read : uint8_t {
     NoData,   // nothing new; try again after the next update()
-    Partial,  // part of a unit has arrived: ReadView::received of ReadView::total (0 = unknown)
+    Partial,  // part of a unit has arrived. Streaming: the view holds the next piece. Whole
+              // messages: progress only (size 0; received of total, 0 = unknown): read again
+              // after the next Data event
     Message,  // a whole unit is in the view: bytes of a plain stream, or one protocol message
     Closed,   // the connection is gone (or the handle is stale); nothing more will arrive
 };
@@ -181,7 +183,7 @@ private:
 enum class EventType : uint8_t {
     Accepted,      // a listener accepted `conn`
     Connected,     // a dialed `conn` is open (again, after a reconnect)
-    Data,          // new bytes or messages wait in `conn` (once until you try_read it empty)
+    Data,          // new bytes arrived for `conn`: try_read until NoData (one event per update)
     Writable,      // `conn` has room again after a send answered WouldBlock
     PeerShutdown,  // the peer sent FIN and the connection was opened with half_close
     Error,         // `conn` (or `listener`) failed with `error`; Closed or Reconnecting follows

@@ -13,6 +13,9 @@
 
 using namespace tickwire;
 
+constexpr size_t kRingBlock = 64 * 1024;
+constexpr size_t kMaxFrame = kRingBlock - 14;  // a frame with its header fits an empty tx ring
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s ws://HOST:PORT/PATH [--max-message BYTES] %s\n", argv[0], sample::TlsFlags::kUsage);
@@ -29,7 +32,7 @@ int main(int argc, char** argv) {
     }
     Config cfg;
     cfg.max_connections = 4;
-    cfg.ring_block_size = 64 * 1024;
+    cfg.ring_block_size = kRingBlock;
     cfg.ring_block_count = 8;
     cfg.message_slots = 4;
     cfg.message_slot_size = static_cast<uint32_t>(max_message);
@@ -70,9 +73,9 @@ int main(int argc, char** argv) {
             bool blocked = false;
             do {
                 const size_t room = c.send_capacity();
-                if (room <= 14) { blocked = true; break; }
                 size_t n = held.size - sent;
-                if (n > room - 14) n = room - 14;
+                if (n > kMaxFrame) n = kMaxFrame;
+                if (room > 14 && n > room - 14) n = room - 14;  // no room at all: WouldBlock below
                 const Error e = c.send_fragment(held.kind, held.data + sent, n, sent + n == held.size);
                 if (e == Error::WouldBlock) { blocked = true; break; }
                 if (e != Error::Ok) return 1;

@@ -29,23 +29,20 @@ struct Pending {
 Pending* g_pending = nullptr;  // one per connection slot, by the connection's user pointer
 size_t g_max_frame = 0;
 
-// Sends what fits of the held view. True when the whole view is out.
+// Sends what fits of the held view, in frames that fit the tx ring. True when all of it is
+// out; false when the ring is full (the send that said WouldBlock arms a Writable event).
 bool drain(Conn c, Pending& p) {
-    while (p.sent < p.view.size || (p.view.size == 0 && p.active)) {
-        size_t room = c.send_capacity();
-        if (room <= 14) return false;
+    do {
+        const size_t room = c.send_capacity();
         size_t n = p.view.size - p.sent;
-        if (n > room - 14) n = room - 14;
         if (n > g_max_frame) n = g_max_frame;
-        const bool last_piece = p.sent + n == p.view.size;
-        // A streamed chunk continues its message; whole messages start and end here.
-        const bool final = last_piece && p.view.final;
-        Error e = c.send_fragment(p.view.kind, p.view.data + p.sent, n, final);
+        if (room > 14 && n > room - 14) n = room - 14;
+        const bool final = p.sent + n == p.view.size && p.view.final;  // a streamed piece may continue
+        const Error e = c.send_fragment(p.view.kind, p.view.data + p.sent, n, final);
         if (e == Error::WouldBlock) return false;
-        if (e != Error::Ok) { p.view.release(); p.active = false; return true; }
+        if (e != Error::Ok) break;  // the connection is going away
         p.sent += n;
-        if (p.view.size == 0) break;
-    }
+    } while (p.sent < p.view.size);
     p.view.release();
     p.active = false;
     return true;
@@ -58,7 +55,7 @@ void echo(Conn c) {
     for (;;) {
         const Read r = c.try_read(p->view);
         if (r != Read::Message && r != Read::Partial) return;
-        if (r == Read::Partial && !p->view.data && p->view.size == 0 && !p->view.final) continue;  // nothing to echo yet
+        if (r == Read::Partial && p->view.size == 0 && !p->view.final) return;  // progress only: more to come
         p->active = true;
         p->sent = 0;
         if (!drain(c, *p)) return;

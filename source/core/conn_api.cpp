@@ -28,7 +28,6 @@ Read Conn::try_read(ReadView& out) const noexcept {
     Engine& e = *engine_;
     if (s->protocol == Protocol::WebSocket) return e.ws_try_read(*s, handle_, out);
     if (s->rx.empty()) {
-        s->flags &= static_cast<uint16_t>(~detail::kConnDataNotified);
         const bool finished = s->state == ConnState::Closed || s->state == ConnState::Backoff ||
                               (s->flags & detail::kConnPeerEof);
         return finished ? Read::Closed : Read::NoData;

@@ -96,7 +96,8 @@ void Engine::notify_data(uint32_t c) noexcept {
 
 void Engine::process_conn(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
-    s.flags &= static_cast<uint16_t>(~kConnListed);
+    // At most one Data event per connection and update, for the bytes this update brings.
+    s.flags &= static_cast<uint16_t>(~(kConnListed | kConnDataNotified));
     if (s.flags & kConnInGraveyard) return;
     switch (s.state) {
     case ConnState::Connecting:

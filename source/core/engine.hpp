@@ -65,6 +65,7 @@ enum : uint8_t {
     kWsMessageOpen = 1 << 4,    // begin_message reserved header + payload
     kWsHeadOnly = 1 << 5,       // Http: HEAD request
     kWsMessageKindText = 1 << 6,  // begin_message: text
+    kWsStreamStarted = 1 << 7,  // streaming: a piece of the current message was handed out
 };
 
 // Per-connection flags.
@@ -74,7 +75,7 @@ enum : uint16_t {
     kConnWritable = 1 << 2,      // the OS said writable and we have not seen WouldBlock since
     kConnPeerEof = 1 << 3,       // the peer sent FIN
     kConnHalfClose = 1 << 4,     // keep open after FIN (PeerShutdown event instead of closing)
-    kConnDataNotified = 1 << 5,  // a Data event was sent and try_read has not yet found it empty
+    kConnDataNotified = 1 << 5,  // a Data event was sent for this update's bytes
     kConnOweWritable = 1 << 6,   // a send answered WouldBlock: send Writable when there is room
     kConnWriteShut = 1 << 7,     // we sent FIN
     kConnWaitBlock = 1 << 8,     // reading paused: the block pool was empty

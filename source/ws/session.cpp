@@ -424,25 +424,32 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
     case ws::ReadEvent::DataChunk: {
         const DataKind kind = kind_for(r.opcode);
         if (o.streaming) {
-            out->data = r.data;
-            out->size = r.size;
+            if (r.size == 0 || from_scratch) {  // a frame header only: nothing to hand out...
+                s.rx.consumed(static_cast<uint32_t>(r.consumed));
+                if (!r.fin) return Step::Continue;
+                // ... unless it ends the message (which may be empty): that is said below.
+            }
+            const bool first = !(w.flags & kWsStreamStarted);
+            out->data = r.size && !from_scratch ? r.data : nullptr;
+            out->size = out->data ? r.size : 0;
             out->kind = kind;
             out->offset = w.message_size;
-            out->first = r.first;
+            out->first = first;
             out->final = r.fin;
-            out->received = w.message_size + r.size;
-            out->total = 0;
-            w.message_size = r.fin ? 0 : w.message_size + static_cast<uint32_t>(r.size);
-            if (from_scratch || r.size == 0) {
-                s.rx.consumed(static_cast<uint32_t>(r.consumed));
-                out->data = nullptr;
-                if (!r.fin && !r.first) return Step::Continue;  // an empty middle piece says nothing
-                out->size = 0;
-            } else {
+            out->received = w.message_size + out->size;
+            out->total = first && r.fin ? out->size : 0;
+            if (out->data) {
                 out->consume_ = static_cast<uint32_t>(r.consumed);
                 s.rx_lent = out->consume_;
             }
-            *answer = r.first && r.fin ? Read::Message : Read::Partial;
+            if (r.fin) {
+                w.message_size = 0;
+                w.flags &= static_cast<uint8_t>(~kWsStreamStarted);
+            } else {
+                w.message_size += static_cast<uint32_t>(out->size);
+                w.flags |= kWsStreamStarted;
+            }
+            *answer = first && r.fin ? Read::Message : Read::Partial;
             return Step::Handed;
         }
         if (w.message == 0) {
@@ -553,10 +560,12 @@ Read Engine::ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept {
         break;
     }
     if (answer == Read::Partial || s.ws.message != 0) {
+        out = ReadView();  // progress only: nothing to consume
         out.received = s.ws.message_size;
+        out.first = false;
+        out.final = false;
         return Read::Partial;
     }
-    if (s.rx.empty()) s.flags &= static_cast<uint16_t>(~kConnDataNotified);
     if (s.flags & kConnPeerEof) return Read::Closed;
     return Read::NoData;
 }
@@ -671,7 +680,7 @@ Error Engine::ws_close(ConnSlot& s, uint16_t code, std::string_view reason) noex
     uint8_t payload[125];
     payload[0] = static_cast<uint8_t>(code >> 8);
     payload[1] = static_cast<uint8_t>(code);
-    std::memcpy(payload + 2, reason.data(), reason.size());
+    if (!reason.empty()) std::memcpy(payload + 2, reason.data(), reason.size());
     const Error e = ws_send(s, ws::Opcode::Close, payload, 2 + reason.size(), true);
     if (e != Error::Ok) return e;
     s.ws.flags |= kWsCloseSent;

@@ -186,6 +186,58 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
     CHECK(connects >= 60 * 16);
     CHECK(messages >= 60 * 160);
     CHECK(closes >= 60 * 32);
+    // WebSocket too: upgrades, messages both ways, closing handshakes.
+    auto ws_listener = ctx.listen("ws://127.0.0.1:0");
+    REQUIRE_EQ(ws_listener.error, Error::Ok);
+    char ws_url[64];
+    std::snprintf(ws_url, sizeof ws_url, "ws://127.0.0.1:%u/x", ctx.listener_port(ws_listener.value));
+    auto ws_round = [&] {
+        DialOptions opts;
+        opts.reconnect = false;
+        Conn clients[8];
+        for (auto& c : clients) {
+            auto d = ctx.dial(ws_url, opts);
+            if (d.error != Error::Ok) return false;
+            c = d.value;
+        }
+        int echoed[8] = {};
+        int sent[8] = {};
+        log.clear();
+        const bool echoed_all = pump(ctx, log, 5000, [&] {
+            bool all = true;
+            for (int i = 0; i < 8; ++i) {
+                if (clients[i].state() == ConnState::Open && sent[i] < 20 && clients[i].send_text("ping over ws") == Error::Ok)
+                    ++sent[i];
+                ReadView v;
+                while (clients[i].try_read(v) == Read::Message) {
+                    ++echoed[i];
+                    v.release();
+                }
+                if (echoed[i] < 20) all = false;
+            }
+            return all;
+        }, [&](const Event& ev) {
+            static int server_mark;
+            if (ev.type == EventType::Accepted) ev.conn.set_user(&server_mark);
+            if (ev.type == EventType::Data && ev.conn.user() == &server_mark) {
+                ReadView v;
+                while (ev.conn.try_read(v) == Read::Message) {
+                    if (ev.conn.send_message(v.kind, v.data, v.size) != Error::Ok) break;
+                    v.release();
+                }
+            }
+        });
+        for (auto& c : clients) (void)c.close();
+        const bool closed = pump(ctx, log, 5000, [&] { return log.count_of(EventType::Closed) == 16; });
+        return echoed_all && closed;
+    };
+    REQUIRE(ws_round());  // warm-up
+    const uint64_t ws_before = tw_test::allocation_count();
+    bool ws_ok = true;
+    for (int round = 0; round < 20 && ws_ok; ++round) ws_ok = ws_round();
+    CHECK(ws_ok);
+    CHECK_EQ(tw_test::allocation_count() - ws_before, 0u);
+
     // The counter really counts: one allocation of our own moves it by one.
     const uint64_t probe_before = tw_test::allocation_count();
     void* volatile probe = std::malloc(64);
