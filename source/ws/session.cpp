@@ -385,6 +385,14 @@ static void client_handshake(Engine& e, uint32_t c) noexcept {
 
 namespace {
 enum class Step : uint8_t { Continue, Stop, Handed, Ended };
+
+// The common case, decided from two bytes: a final frame with a 7-bit length that lies whole
+// in the span (the full header parse happens once, in the reader).
+inline bool small_whole_frame(const uint8_t* p, size_t n) noexcept {
+    if (n < 2 || !(p[0] & 0x80)) return false;
+    const size_t len = p[1] & 0x7F;
+    return len < 126 && 2 + ((p[1] & 0x80) ? 4 : 0) + len <= n;
+}
 } // namespace
 
 // One decoding step on the front of the rx ring. `control_only`: stop at anything but a
@@ -401,7 +409,8 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
     if (control_only && (!at_boundary || !ws::is_control_opcode(rs[0].data[0] & 0x0F))) return Step::Stop;
     // Whole messages that are not one contiguous frame are assembled in a message slot; take
     // it before the reader moves, so that an empty pool only means "later".
-    if (!o.streaming && w.message == 0 && at_boundary && !ws::is_control_opcode(rs[0].data[0] & 0x0F)) {
+    if (!o.streaming && w.message == 0 && at_boundary && !ws::is_control_opcode(rs[0].data[0] & 0x0F) &&
+        !small_whole_frame(rs[0].data, rs[0].size)) {
         ws::FrameHeader h;
         const size_t hs = ws::decode_header(rs[0].data, rs[0].size, h);
         const bool whole_here = hs > 0 && h.fin && h.payload_len <= rs[0].size - hs;
@@ -611,8 +620,17 @@ Error Engine::ws_send(ConnSlot& s, ws::Opcode op, const void* data, size_t size,
     if (masked && !next_mask(key)) return Error::SystemError;
     uint8_t header[ws::kMaxHeaderSize];
     const size_t written = ws::encode_header(header, fin, op, size, masked ? &key : nullptr);
-    s.tx.write(blocks, header, static_cast<uint32_t>(written));
     const uint32_t cap = blocks.block_size();
+    if (s.tx.contiguous_free(cap) >= written + size) {  // the usual case: one piece, no wrap
+        uint8_t* at = s.tx.tail_ptr(blocks);
+        std::memcpy(at, header, written);
+        if (size) std::memcpy(at + written, data, size);
+        if (masked && size) ws::apply_mask(at + written, size, key, 0);
+        s.tx.produced(static_cast<uint32_t>(written + size));
+        list(index_of(s));
+        return Error::Ok;
+    }
+    s.tx.write(blocks, header, static_cast<uint32_t>(written));
     const uint32_t start = s.tx.tail;
     if (size) s.tx.write(blocks, static_cast<const uint8_t*>(data), static_cast<uint32_t>(size));
     if (masked && size) {
