@@ -23,6 +23,7 @@ cd "$(dirname "$0")/.."
 # TW_BIN_DIR (the Release or Debug binaries) and TW_SANITIZE_BIN_DIR in its environment.
 EXTRA_TESTS=(
     tests/browser/run_browser_tests.sh   # the chat sample in headless Chromium
+    tests/interop/run_tls_interop.sh     # the samples over TLS against openssl, Python, node ws, Chromium
 )
 
 CONFIG=${TW_CONFIG:-release}

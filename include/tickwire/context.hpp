@@ -121,6 +121,13 @@ public:
     // than a ring block), WrongState (not open yet / closing), InvalidHandle.
     TW_NODISCARD Error send(const void* data, size_t size) const noexcept;
 
+    // Sends the bytes of a received view (plain streams; from this connection or another) and
+    // releases it, all or nothing. When the view holds everything this connection has received
+    // and its tx ring is empty, the ring block itself changes sides: no byte is copied (an echo
+    // or a proxy forwards at memory-bus speed). Otherwise the bytes are copied, as send() does.
+    // Errors as send(); on an error the view is untouched and still yours.
+    TW_NODISCARD Error send_view(ReadView& view) const noexcept;
+
     // Zero-copy send: reserves `size` contiguous bytes in the tx ring; fill them, then commit(n)
     // with n <= size (commit(0) cancels). Only one write may be open per connection.
     // Errors as send(), plus PendingWrite.

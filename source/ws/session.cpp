@@ -172,7 +172,7 @@ static void serve_file(Engine& e, uint32_t c, const http::Request& req, size_t h
     http::WriteResult w = status == 200
         ? http::write_file_head(head, sizeof head, sr, http::mime_type_for(path), size)
         : http::write_static_error(head, sizeof head, sr, status);
-    s.rx.consumed(static_cast<uint32_t>(head_size));
+    e.consume_rx(s, static_cast<uint32_t>(head_size));
     if (!w.ok() || !s.tx.ensure_block(e.blocks) || s.tx.free_space(e.blocks.block_size()) < w.size) {
         platform::close_file(f);
         e.close_now(c, Error::WouldBlock, true);
@@ -286,7 +286,7 @@ static void server_handshake(Engine& e, uint32_t c) noexcept {
     } else if (slot) {
         (void)e.messages.release(slot);
     }
-    s.rx.consumed(static_cast<uint32_t>(r.head_size));
+    e.consume_rx(s, static_cast<uint32_t>(r.head_size));
     ws::ReaderOptions ro;
     ro.role = ws::Role::Server;
     ro.max_message_size = message_limit(e, o);
@@ -369,7 +369,7 @@ static void client_handshake(Engine& e, uint32_t c) noexcept {
             s.ws.subprotocol_off = static_cast<uint16_t>(offered[i].data() - d.ws.subprotocols);
             s.ws.subprotocol_len = static_cast<uint8_t>(offered[i].size());
         }
-    s.rx.consumed(static_cast<uint32_t>(r.head_size));
+    e.consume_rx(s, static_cast<uint32_t>(r.head_size));
     ws::ReaderOptions ro;
     ro.role = ws::Role::Client;
     ro.max_message_size = message_limit(e, d.ws);
@@ -428,13 +428,13 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
     const bool from_scratch = sr.from_scratch;
     switch (r.event) {
     case ws::ReadEvent::NeedMore:
-        if (r.consumed) s.rx.consumed(static_cast<uint32_t>(r.consumed));
+        if (r.consumed) e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         return r.consumed ? Step::Continue : Step::Stop;
     case ws::ReadEvent::DataChunk: {
         const DataKind kind = kind_for(r.opcode);
         if (o.streaming) {
             if (r.size == 0 || from_scratch) {  // a frame header only: nothing to hand out...
-                s.rx.consumed(static_cast<uint32_t>(r.consumed));
+                e.consume_rx(s, static_cast<uint32_t>(r.consumed));
                 if (!r.fin) return Step::Continue;
                 // ... unless it ends the message (which may be empty): that is said below.
             }
@@ -470,7 +470,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
             out->consume_ = static_cast<uint32_t>(r.consumed);
             s.rx_lent = out->consume_;
             if (from_scratch) {  // only an empty frame can come whole from the scratch copy
-                s.rx.consumed(static_cast<uint32_t>(r.consumed));
+                e.consume_rx(s, static_cast<uint32_t>(r.consumed));
                 s.rx_lent = 0;
                 out->consume_ = 0;
                 out->data = nullptr;
@@ -481,7 +481,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
         uint8_t* dst = e.messages.data(w.message);
         if (r.size) std::memcpy(dst + w.message_size, r.data, r.size);
         w.message_size += static_cast<uint32_t>(r.size);
-        s.rx.consumed(static_cast<uint32_t>(r.consumed));
+        e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         if (!r.fin) {
             *answer = Read::Partial;
             out->received = w.message_size;
@@ -499,11 +499,11 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
     }
     case ws::ReadEvent::Ping:
         (void)e.ws_send(s, ws::Opcode::Pong, r.data, r.size, true);  // room was checked above
-        s.rx.consumed(static_cast<uint32_t>(r.consumed));
+        e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         e.emit(EventType::Ping, c);
         return Step::Continue;
     case ws::ReadEvent::Pong:
-        s.rx.consumed(static_cast<uint32_t>(r.consumed));
+        e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         return Step::Continue;
     case ws::ReadEvent::Close: {
         w.close_code = r.close_code;
@@ -517,7 +517,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
                 w.reason_len = static_cast<uint8_t>(r.size);
             }
         }
-        s.rx.consumed(static_cast<uint32_t>(r.consumed));
+        e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         if (!(w.flags & kWsCloseSent)) {
             // Echo the code (RFC 6455 §5.5.1); 1005 means "none given" and is never sent.
             uint8_t payload[2] = {static_cast<uint8_t>(r.close_code >> 8), static_cast<uint8_t>(r.close_code)};
@@ -585,8 +585,7 @@ void Engine::ws_after_read(uint32_t c) noexcept {
     case WsPhase::ServerHandshake: server_handshake(*this, c); break;
     case WsPhase::ClientHandshake: client_handshake(*this, c); break;
     case WsPhase::Failed: {  // nothing more is read from a connection that is going away
-        s.rx.consumed(s.rx.used());
-        s.rx.release_if_empty(blocks);
+        consume_rx(s, s.rx.used());
         return;
     }
     default: break;

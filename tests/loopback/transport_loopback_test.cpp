@@ -27,6 +27,7 @@ struct EchoServer {
     Conn conn;
     ReadView pending;
     bool has_pending = false;
+    bool forward_views = false;  // send_view (moves ring blocks when it can) instead of send
     uint64_t echoed = 0;
 
     void step() {
@@ -35,9 +36,14 @@ struct EchoServer {
                 if (conn.try_read(pending) != Read::Message) return;
                 has_pending = true;
             }
-            if (conn.send(pending.data, pending.size) != Error::Ok) return;  // WouldBlock: wait
-            echoed += pending.size;
-            pending.release();
+            const size_t n = pending.size;
+            if (forward_views) {
+                if (conn.send_view(pending) != Error::Ok) return;  // WouldBlock: wait
+            } else {
+                if (conn.send(pending.data, pending.size) != Error::Ok) return;
+                pending.release();
+            }
+            echoed += n;
             has_pending = false;
         }
     }
@@ -72,7 +78,7 @@ struct PatternClient {
     }
 };
 
-void exchange(const char* scheme, PollerKind poller) {
+void exchange(const char* scheme, PollerKind poller, bool forward_views = false) {
     Context ctx;
     REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
     char lurl[128], durl[128];
@@ -85,6 +91,7 @@ void exchange(const char* scheme, PollerKind poller) {
 
     EventLog log;
     EchoServer server;
+    server.forward_views = forward_views;
     PatternClient client;
     client.conn = d.value;
     client.total = 3u << 20;  // 3 MiB through 16 KiB rings: backpressure all the way
@@ -244,6 +251,7 @@ void refused(const char* scheme, PollerKind poller) {
 #define TW_TRANSPORT_TESTS(scheme)                                                        \
     TW_TEST(loopback_##scheme##_exchange_epoll) { exchange(#scheme, PollerKind::Epoll); }  \
     TW_TEST(loopback_##scheme##_exchange_poll) { exchange(#scheme, PollerKind::Poll); }    \
+    TW_TEST(loopback_##scheme##_exchange_send_view) { exchange(#scheme, PollerKind::Epoll, true); } \
     TW_TEST(loopback_##scheme##_half_close) { half_close(#scheme, PollerKind::Epoll); }    \
     TW_TEST(loopback_##scheme##_half_close_poll) { half_close(#scheme, PollerKind::Poll); } \
     TW_TEST(loopback_##scheme##_peer_reset) { peer_reset(#scheme, PollerKind::Epoll); }    \

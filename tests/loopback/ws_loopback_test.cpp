@@ -442,3 +442,44 @@ TW_TEST(ws_broadcast_encodes_once_for_many) {
         return got == 3;
     }));
 }
+
+TW_TEST(ws_single_frame_larger_than_a_ring_block_arrives_whole) {
+    // One 300 KB frame through 64 KiB rings: the server must keep reading while it assembles
+    // (its rx ring fills again and again before the frame ends).
+    WsPair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}));
+    RawPeer raw;
+    REQUIRE(raw.connect(p));
+    REQUIRE(raw.upgrade(p));
+    Conn big_server;
+    for (int i = p.log.count - 1; i >= 0; --i)
+        if (p.log.events[i].type == EventType::Accepted && p.log.events[i].conn != p.server) { big_server = p.log.events[i].conn; break; }
+    REQUIRE(big_server.valid());
+    std::string payload(300000, '\0');
+    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 31 + 7);
+    const std::string frame = client_frame(0x82, payload);
+    size_t sent = 0;
+    std::string got;
+    // First the whole frame goes out while the server reads nothing: its rx ring fills and the
+    // rest waits in the kernel, with no new readiness edge to come.
+    CHECK(pump(p.ctx, p.log, 5000, [&] {
+        while (sent < frame.size()) {
+            const size_t n = frame.size() - sent < 16000 ? frame.size() - sent : 16000;
+            if (raw.conn.send(frame.data() + sent, n) != Error::Ok) break;
+            sent += n;
+        }
+        return sent == frame.size();
+    }));
+    pump(p.ctx, p.log, 100, [] { return false; });
+    CHECK(pump(p.ctx, p.log, 10000, [&] {
+        ReadView v;
+        for (Read r; (r = big_server.try_read(v)) == Read::Message || r == Read::Partial;) {
+            if (r == Read::Partial) break;  // progress only
+            got.assign(reinterpret_cast<const char*>(v.data), v.size);
+            v.release();
+        }
+        return !got.empty();
+    }));
+    CHECK_EQ(got.size(), payload.size());
+    CHECK(got == payload);
+}

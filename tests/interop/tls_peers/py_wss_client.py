@@ -46,14 +46,20 @@ async def run(uri, ca):
             for size in SIZES:
                 msg = utf8_text(size, rng) if kind == "text" else os.urandom(size)
                 await ws.send(msg)
-                back = await asyncio.wait_for(ws.recv(), TIMEOUT)
+                try:
+                    back = await asyncio.wait_for(ws.recv(), TIMEOUT)
+                except asyncio.TimeoutError:
+                    raise RuntimeError("%s %d B: no echo within %.0f s" % (kind, size, TIMEOUT)) from None
                 if type(back) is not type(msg):
                     raise RuntimeError("%s %d B came back as %s" % (kind, size, type(back).__name__))
                 if back != msg:
                     raise RuntimeError("%s %d B came back different (%d units)" % (kind, size, len(back)))
             print("%s echoes ok: %s bytes" % (kind, ", ".join(map(str, SIZES))))
         pong = await ws.ping(b"tickwire-ping")
-        await asyncio.wait_for(pong, TIMEOUT)
+        try:
+            await asyncio.wait_for(pong, TIMEOUT)
+        except asyncio.TimeoutError:
+            raise RuntimeError("no pong within %.0f s" % TIMEOUT) from None
         print("ping answered")
         await ws.close(1000, "done")
         if ws.close_code != 1000:
