@@ -66,6 +66,17 @@ struct ReadView {
     // Plain streams: hands back only the first `n` bytes; the rest comes again with the next
     // try_read (e.g. when only part of it could be sent on). For messages, the same as release().
     void release(size_t n) noexcept;
+    // Empties the view without handing anything back (the library's own bookkeeping).
+    void clear() noexcept {
+        data = nullptr;
+        size = 0;
+        received = total = offset = 0;
+        kind = DataKind::Bytes;
+        first = final = true;
+        engine_ = nullptr;
+        conn_ = message_ = 0;
+        consume_ = 0;
+    }
     // Copies the view into a message slot so it survives further reads of the connection.
     // Errors: NoMessageSlot (pool empty, view unchanged), TooLarge (bigger than a slot).
     TW_NODISCARD Error retain() noexcept;

@@ -34,7 +34,7 @@ Read Conn::try_read(ReadView& out) const noexcept {
     }
     detail::RingSpan rs[2] = {};
     (void)s->rx.readable(e.blocks, rs);
-    out = ReadView();
+    out.clear();
     out.data = rs[0].data;
     out.size = rs[0].size;
     out.received = rs[0].size;
@@ -56,7 +56,7 @@ void ReadView::release() noexcept {
         ConnSlot* s = engine_->conn_from_handle(conn_);
         if (s) engine_->consume_rx(*s, consume_);
     }
-    *this = ReadView();
+    clear();
 }
 
 void ReadView::release(size_t n) noexcept {
@@ -65,7 +65,7 @@ void ReadView::release(size_t n) noexcept {
         return;
     }
     if (ConnSlot* s = engine_->conn_from_handle(conn_)) engine_->consume_rx(*s, static_cast<uint32_t>(n));
-    *this = ReadView();
+    clear();
 }
 
 Error ReadView::retain() noexcept {
@@ -116,7 +116,7 @@ Error Conn::send_view(ReadView& view) const noexcept {
         s->tx = received;
         s->rx.release(e.blocks);
         s->rx_lent = 0;
-        view = ReadView();
+        view.clear();
         const uint32_t c = e.index_of(*s);
         e.list(c);  // sends it, and reads on if reading was paused on the full ring
         return Error::Ok;

@@ -119,7 +119,7 @@ void Context::dispatch(const Callbacks& cb) noexcept {
                 if (r != Read::Message && r != Read::Partial) break;
                 if (cb.on_data) cb.on_data(cb.user, c, v);
                 if (v.message_ == 0) v.release();  // a retained view is the callback's to release
-                else v = ReadView();
+                else v.clear();
                 if (r == Read::Partial) break;
             }
             break;

@@ -547,7 +547,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
 
 Read Engine::ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept {
     const uint32_t c = index_of(s);
-    out = ReadView();
+    out.clear();
     if (s.rx_lent) return Read::NoData;  // release the view you hold first
     const bool open = s.state == ConnState::Open || s.state == ConnState::Closing;
     if (!open || s.ws.phase != WsPhase::Open) {
@@ -569,7 +569,7 @@ Read Engine::ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept {
         break;
     }
     if (answer == Read::Partial || s.ws.message != 0) {
-        out = ReadView();  // progress only: nothing to consume
+        out.clear();  // progress only: nothing to consume
         out.received = s.ws.message_size;
         out.first = false;
         out.final = false;
