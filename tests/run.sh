@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.."
 EXTRA_TESTS=(
     tests/browser/run_browser_tests.sh   # the chat sample in headless Chromium
     tests/interop/run_tls_interop.sh     # the samples over TLS against openssl, Python, node ws, Chromium
+    tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
 )
 
 CONFIG=${TW_CONFIG:-release}
