@@ -2,7 +2,7 @@
 // Context, the same calls a game would make.
 //
 //     ws_load URL -c CONNS -d DEPTH -s SIZE [-t SECONDS] [-w WARMUP] [--tls-ca FILE | --tls-no-verify]
-//             [--ring BYTES] [--connect-concurrency K] [--server-pid PID]
+//             [--ring BYTES] [--connect-concurrency K] [--server-pid PID] [-v]
 //     ws_load ws://127.0.0.1:9001/ -c 100 -d 16 -s 1024
 //     ws_load wss://localhost:9002/ -c 4 -d 2 -s 1048576 --tls-ca ca.pem
 //
@@ -61,6 +61,7 @@ struct Options {
     uint32_t ring = 64 * 1024;
     uint32_t connect_concurrency = 64;
     long server_pid = 0;
+    bool verbose = false;  // -v: the library's counters at the end, on stderr
     sample::TlsFlags tls;
 };
 
@@ -69,8 +70,8 @@ struct Peer {
     Conn conn;
     bool open = false;        // Connected and not closed since
     bool done = false;        // connected-then-closed, or failed to connect
-    bool partial = false;     // try_read answered Partial: look again after the next update()
     bool sending = false;     // a fragmented message is part-way out
+    bool closing = false;     // close() was accepted at the end of the run
     uint64_t sent = 0;        // bytes of that message handed over
     uint32_t to_start = 0;    // messages owed to the loop, not begun yet
     uint64_t send_seq = 0;    // messages begun
@@ -90,7 +91,6 @@ struct Load {
     uint64_t msgs = 0;
     uint64_t errors = 0;
     uint32_t open = 0;
-    uint32_t partial_count = 0;
     sample::LatencyHistogram hist;
 };
 
@@ -139,33 +139,30 @@ void send_more(Load& L, Peer& p) {
     }
 }
 
-void set_partial(Load& L, Peer& p, bool on) {
-    if (p.partial == on) return;
-    p.partial = on;
-    if (on) ++L.partial_count;
-    else --L.partial_count;
-}
-
 void receive(Load& L, Peer& p) {
     const uint64_t size = L.opt.size;
     for (;;) {
         ReadView v;
         const Read r = p.conn.try_read(v);
-        if (r == Read::Partial) return set_partial(L, p, true);
-        set_partial(L, p, false);
-        if (r != Read::Message) return;  // NoData; Closed comes as an event
+        // Partial: an echo is still arriving (whole-message mode hands out progress only); the
+        // next Data event brings the rest. NoData: all read. Closed comes as an event.
+        if (r != Read::Message) return;
         const int64_t t = now_ns();
         const bool good = v.kind == DataKind::Binary && v.size == size &&
                           (size == 0 || std::memcmp(v.data, L.pattern + (p.recv_seq & 255), v.size) == 0);
-        const size_t got = v.size;
-        v.release();
         if (!good || p.recv_seq >= p.send_seq) {
             ++L.errors;
-            if (L.errors <= 10)
-                std::fprintf(stderr, "ws_load: echo %llu on a connection is wrong (%zu bytes, expected %llu)\n",
-                             static_cast<unsigned long long>(p.recv_seq), got, static_cast<unsigned long long>(size));
-            if (p.recv_seq >= p.send_seq) continue;  // nothing of ours to match it with
+            if (L.errors <= 10) {
+                size_t at = 0;  // the first byte that differs, when the size is right
+                while (v.size == size && at < v.size && v.data[at] == L.pattern[(p.recv_seq & 255) + at]) ++at;
+                std::fprintf(stderr, "ws_load: echo %llu is wrong: %s, %zu bytes of %llu, first bad byte at %zu%s\n",
+                             static_cast<unsigned long long>(p.recv_seq), v.kind == DataKind::Binary ? "binary" : "text",
+                             v.size, static_cast<unsigned long long>(size), at,
+                             p.recv_seq >= p.send_seq ? " (more echoes than messages sent)" : "");
+            }
         }
+        v.release();
+        if (p.recv_seq >= p.send_seq) continue;  // nothing of ours to match it with
         if (L.measuring) {
             L.hist.record(static_cast<uint64_t>(t - p.sent_at[p.recv_seq % L.opt.depth]));
             ++L.msgs;
@@ -176,7 +173,6 @@ void receive(Load& L, Peer& p) {
 }
 
 void on_closed(Load& L, Peer& p, const Event& ev) {
-    set_partial(L, p, false);
     if (p.open) {
         p.open = false;
         --L.open;
@@ -214,9 +210,12 @@ void handle_events(Load& L, uint32_t& connecting, uint32_t& failed) {
         case EventType::Writable:
             if (p && p->open) send_more(L, *p);
             break;
-        case EventType::Error:
-            if (!p || !p->open) break;  // a failed connect: counted when its Closed arrives
-            fail(L, "connection error", ev.error);
+        case EventType::Error:  // the Closed event that follows counts it
+            if (p && p->open && L.errors < 10) {
+                const std::string_view detail = ev.conn.error_detail();
+                std::fprintf(stderr, "ws_load: connection error: %s %.*s\n", to_string(ev.error),
+                             static_cast<int>(detail.size()), detail.data());
+            }
             break;
         case EventType::Closed:
             if (!p) break;
@@ -247,7 +246,7 @@ bool parse_u32(const char* s, uint32_t& out) {
 int usage(const char* argv0) {
     std::fprintf(stderr,
                  "usage: %s URL -c CONNS -d DEPTH -s SIZE [-t SECONDS] [-w WARMUP] [--tls-ca FILE | --tls-no-verify]\n"
-                 "       [--ring BYTES] [--connect-concurrency K] [--server-pid PID]\n"
+                 "       [--ring BYTES] [--connect-concurrency K] [--server-pid PID] [-v]\n"
                  "  URL: ws://HOST:PORT/PATH or wss://HOST:PORT/PATH of an echo server (ws_echo_server)\n",
                  argv0);
     return 2;
@@ -273,6 +272,7 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(a, "--ring") && v) { if (!parse_u32(argv[++i], o.ring)) return usage(argv[0]); }
         else if (!std::strcmp(a, "--connect-concurrency") && v) { if (!parse_u32(argv[++i], o.connect_concurrency)) return usage(argv[0]); }
         else if (!std::strcmp(a, "--server-pid") && v) o.server_pid = std::atol(argv[++i]);
+        else if (!std::strcmp(a, "-v")) o.verbose = true;
         else if (o.tls.parse(argc, argv, i)) {}
         else if (a[0] != '-' && !o.url) o.url = a;
         else return usage(argv[0]);
@@ -361,14 +361,6 @@ int main(int argc, char** argv) {
     for (;;) {
         if (L.ctx.update(1) != Error::Ok) return 1;
         handle_events(L, connecting, failed);
-        if (L.partial_count > 0) {  // see README: a Partial answer is polled, not awaited
-            for (uint32_t i = 0; i < o.conns; ++i) {
-                Peer& p = L.peers[i];
-                if (!p.partial || !p.open) continue;
-                receive(L, p);
-                send_more(L, p);
-            }
-        }
         const int64_t t = now_ns();
         if (!L.measuring && window_start == 0 && t >= window_start_due) {
             L.measuring = true;
@@ -408,12 +400,32 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(L.msgs), dur, open_at_end, dur > 0 ? (cpu1 - cpu0) / dur : 0.0,
                 server_cpu);
     std::fflush(stdout);
+    if (o.verbose) {
+        const Stats st = L.ctx.stats();
+        std::fprintf(stderr,
+                     "stats: bytes_sent=%llu bytes_received=%llu read_syscalls=%llu write_syscalls=%llu updates=%llu "
+                     "send_would_block=%llu message_slots_high_water=%u message_slot_misses=%llu ring_blocks_high_water=%u "
+                     "ring_block_waits=%llu events_high_water=%u events_deferred=%llu\n",
+                     static_cast<unsigned long long>(st.bytes_sent), static_cast<unsigned long long>(st.bytes_received),
+                     static_cast<unsigned long long>(st.read_syscalls), static_cast<unsigned long long>(st.write_syscalls),
+                     static_cast<unsigned long long>(st.updates), static_cast<unsigned long long>(st.send_would_block),
+                     st.message_slots_high_water, static_cast<unsigned long long>(st.message_slot_misses),
+                     st.ring_blocks_high_water, static_cast<unsigned long long>(st.ring_block_waits), st.events_high_water,
+                     static_cast<unsigned long long>(st.events_deferred));
+    }
 
-    // --- close politely: the closing handshake, at most 2 s -------------------------------------
-    for (uint32_t i = 0; i < o.conns; ++i)
-        if (L.peers[i].open) (void)L.peers[i].conn.close(1000, "");
+    // --- close politely: the closing handshake, at most 2 s. A connection whose tx ring is full
+    // (a large message on its way) takes its close frame when there is room again.
     const int64_t close_deadline = now_ns() + 2000000000ll;
     while (L.open > 0 && now_ns() < close_deadline) {
+        for (uint32_t i = 0; i < o.conns; ++i) {
+            Peer& p = L.peers[i];
+            if (!p.open || p.closing) continue;
+            const Error ce = p.conn.close(1000, "");
+            if (ce == Error::WouldBlock) continue;
+            if (ce != Error::Ok) (void)p.conn.abort();
+            p.closing = true;
+        }
         if (L.ctx.update(10) != Error::Ok) break;
         Event ev;
         while (L.ctx.next_event(ev)) {
@@ -428,6 +440,11 @@ int main(int argc, char** argv) {
             }
         }
     }
+    if (o.verbose)
+        std::fprintf(stderr, "close: %u of %u connections still open after the closing handshake (%.0f ms)\n", L.open,
+                     open_at_end, static_cast<double>(now_ns() - close_deadline + 2000000000ll) / 1e6);
+    for (uint32_t i = 0; i < o.conns; ++i)
+        if (L.peers[i].open) (void)L.peers[i].conn.abort();
     L.ctx.shutdown();
     delete[] L.pattern;
     delete[] times;
