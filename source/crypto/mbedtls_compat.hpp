@@ -6,13 +6,15 @@
 //  - 3.x added RNG arguments to mbedtls_pk_parse_key / _keyfile / mbedtls_pk_check_pair;
 //  - 3.x configures versions with mbedtls_ssl_conf_{min,max}_tls_version; 2.28 with major/minor;
 //  - 3.x made most struct fields private (MBEDTLS_PRIVATE); the received alert is read here;
-//  - 3.x (TLS 1.3, PSA) needs psa_crypto_init() before any TLS or key operation.
+//  - 3.x (TLS 1.3, PSA) needs psa_crypto_init() before any TLS or key operation;
+//  - 2.28's default curve order is slow (secp521r1 first).
 #pragma once
 
 // version.h pulls in the build configuration on both lines (config.h on 2.x, build_info.h on 3.x).
 #include "mbedtls/version.h"
 
 #include "mbedtls/ctr_drbg.h"
+#include "mbedtls/ecp.h"
 #include "mbedtls/pk.h"
 #include "mbedtls/sha1.h"
 #include "mbedtls/ssl.h"
@@ -53,6 +55,31 @@ inline int crypto_init() noexcept {
     return static_cast<int>(psa_crypto_init());
 #else
     return 0;
+#endif
+}
+
+// Key-exchange curves, fastest first. 2.28's default list starts with secp521r1, which made
+// every handshake several times slower than it needs to be; 3.x already prefers X25519/P-256.
+inline void prefer_fast_curves(mbedtls_ssl_config* conf) noexcept {
+#if !TW_MBEDTLS_3 && defined(MBEDTLS_ECP_C)
+    static const mbedtls_ecp_group_id kCurves[] = {
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+        MBEDTLS_ECP_DP_CURVE25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP384R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP521R1,
+#endif
+        MBEDTLS_ECP_DP_NONE,
+    };
+    mbedtls_ssl_conf_curves(conf, kCurves);
+#else
+    (void)conf;
 #endif
 }
 

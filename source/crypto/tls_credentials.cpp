@@ -278,6 +278,7 @@ TlsFailure TlsCredentials::init(const TlsCredentialsConfig& cfg, Random& rng) no
             return tls_failure(TlsError::ConfigFailed, ret, "mbedtls_ssl_config_defaults");
         }
         mbedtls_compat::conf_versions(conf, min13, allow13);
+        mbedtls_compat::prefer_fast_curves(conf);
         mbedtls_ssl_conf_rng(conf, Random::mbedtls_rng, &rng);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
         mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);

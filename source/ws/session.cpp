@@ -386,6 +386,13 @@ static void client_handshake(Engine& e, uint32_t c) noexcept {
 namespace {
 enum class Step : uint8_t { Continue, Stop, Handed, Ended };
 
+// What a decoding step may do with the frame at the front of the ring.
+enum class StepMode : uint8_t {
+    Read,         // hand data to the application (try_read)
+    ControlOnly,  // inside update(): answer control frames, leave data for the application
+    Discard,      // our Close is out: drop data until the peer's Close arrives
+};
+
 // The common case, decided from two bytes: a final frame with a 7-bit length that lies whole
 // in the span (the full header parse happens once, in the reader).
 inline bool small_whole_frame(const uint8_t* p, size_t n) noexcept {
@@ -395,9 +402,10 @@ inline bool small_whole_frame(const uint8_t* p, size_t n) noexcept {
 }
 } // namespace
 
-// One decoding step on the front of the rx ring. `control_only`: stop at anything but a
-// control frame (used inside update(), where data waits for the application).
-static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool control_only) noexcept {
+// One decoding step on the front of the rx ring (see StepMode).
+static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, StepMode mode) noexcept {
+    const bool control_only = mode == StepMode::ControlOnly;
+    const bool discard = mode == StepMode::Discard;
     ConnSlot& s = e.conns[c];
     WsConnState& w = s.ws;
     const WsOptions& o = e.ws_options(s);
@@ -409,7 +417,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
     if (control_only && (!at_boundary || !ws::is_control_opcode(rs[0].data[0] & 0x0F))) return Step::Stop;
     // Whole messages that are not one contiguous frame are assembled in a message slot; take
     // it before the reader moves, so that an empty pool only means "later".
-    if (!o.streaming && w.message == 0 && at_boundary && !ws::is_control_opcode(rs[0].data[0] & 0x0F) &&
+    if (!discard && !o.streaming && w.message == 0 && at_boundary && !ws::is_control_opcode(rs[0].data[0] & 0x0F) &&
         !small_whole_frame(rs[0].data, rs[0].size)) {
         ws::FrameHeader h;
         const size_t hs = ws::decode_header(rs[0].data, rs[0].size, h);
@@ -431,6 +439,10 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, bool con
         if (r.consumed) e.consume_rx(s, static_cast<uint32_t>(r.consumed));
         return r.consumed ? Step::Continue : Step::Stop;
     case ws::ReadEvent::DataChunk: {
+        if (discard) {
+            e.consume_rx(s, static_cast<uint32_t>(r.consumed));
+            return Step::Continue;
+        }
         const DataKind kind = kind_for(r.opcode);
         if (o.streaming) {
             if (r.size == 0 || from_scratch) {  // a frame header only: nothing to hand out...
@@ -557,7 +569,7 @@ Read Engine::ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept {
     }
     Read answer = Read::NoData;
     for (;;) {
-        const Step st = ws_step(*this, c, &out, &answer, false);
+        const Step st = ws_step(*this, c, &out, &answer, StepMode::Read);
         if (st == Step::Continue) continue;
         if (st == Step::Handed) {
             out.engine_ = this;
@@ -590,14 +602,25 @@ void Engine::ws_after_read(uint32_t c) noexcept {
     }
     default: break;
     }
+    ReadView unused;
+    Read answer = Read::NoData;
+    if (s.ws.phase == WsPhase::Closing && !(s.ws.flags & kWsCloseReceived) && !s.rx_lent) {
+        // We said Close: what the peer still sends is dropped until its Close arrives, so that
+        // a peer busy sending is not left blocked on a connection nobody reads.
+        if (s.ws.message) {
+            (void)messages.release(s.ws.message);
+            s.ws.message = 0;
+        }
+        while (s.ws.phase == WsPhase::Closing && ws_step(*this, c, &unused, &answer, StepMode::Discard) == Step::Continue) {
+        }
+        return;
+    }
     if (s.ws.phase != WsPhase::Open || s.rx_lent || s.ws.message) {
         if (s.ws.phase == WsPhase::Open) notify_data(c);
         return;
     }
     // Answer pings and closes that reach the front now, even if the application reads nothing.
-    ReadView unused;
-    Read answer = Read::NoData;
-    while (s.ws.phase == WsPhase::Open && ws_step(*this, c, &unused, &answer, true) == Step::Continue) {
+    while (s.ws.phase == WsPhase::Open && ws_step(*this, c, &unused, &answer, StepMode::ControlOnly) == Step::Continue) {
     }
     s.rx.release_if_empty(blocks);
     if (s.ws.phase == WsPhase::Open) notify_data(c);

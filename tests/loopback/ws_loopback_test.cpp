@@ -483,3 +483,44 @@ TW_TEST(ws_single_frame_larger_than_a_ring_block_arrives_whole) {
     CHECK_EQ(got.size(), payload.size());
     CHECK(got == payload);
 }
+
+TW_TEST(ws_close_completes_while_the_peer_is_still_sending) {
+    // After our Close, what the peer still sends is read and dropped until its Close comes:
+    // a peer blocked on a full socket would otherwise never see our Close (until a timeout).
+    Config cfg = ws_config();
+    cfg.handshake_timeout_ms = 5000;
+    Context ctx;
+    REQUIRE_EQ(ctx.init(cfg), Error::Ok);
+    auto l = ctx.listen("ws://127.0.0.1:0");
+    REQUIRE_EQ(l.error, Error::Ok);
+    char url[64];
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/", ctx.listener_port(l.value));
+    DialOptions o;
+    o.reconnect = false;
+    auto d = ctx.dial(url, o);
+    REQUIRE_EQ(d.error, Error::Ok);
+    EventLog log;
+    Conn server;
+    CHECK(pump(ctx, log, 3000, [&] { return server.valid() && d.value.state() == ConnState::Open && log.count_of(EventType::Connected) == 1; },
+               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    std::string chunk(50000, 'x');
+    // The client floods; the server reads nothing for a while, so the socket buffers fill up.
+    pump(ctx, log, 300, [&] {
+        while (d.value.send_binary(chunk.data(), chunk.size()) == Error::Ok) {
+        }
+        return false;
+    });
+    REQUIRE_EQ(server.close(1000, "done"), Error::Ok);
+    const int64_t t0 = ctx.now_us();
+    CHECK(pump(ctx, log, 4000, [&] {
+        (void)d.value.send_binary(chunk.data(), chunk.size());  // still sending
+        ReadView v;
+        while (d.value.try_read(v) == Read::Message) v.release();
+        return log.count_of(EventType::Closed, server) == 1;
+    }));
+    CHECK(ctx.now_us() - t0 < 2000000);  // the closing handshake, not the 5 s timeout
+    const Event* closed = log.last(EventType::Closed, server);
+    REQUIRE(closed != nullptr);
+    CHECK_EQ(closed->close_code, 1000);
+    CHECK_EQ(closed->error, Error::Ok);
+}
