@@ -27,6 +27,7 @@ Read Conn::try_read(ReadView& out) const noexcept {
     if (!s || s->state == ConnState::Invalid) return Read::Closed;
     Engine& e = *engine_;
     if (s->protocol == Protocol::WebSocket) return e.ws_try_read(*s, handle_, out);
+    if (s->protocol == Protocol::Sp) return Read::NoData;  // framed: read through the SpSocket
     if (s->rx.empty()) {
         const bool finished = s->state == ConnState::Closed || s->state == ConnState::Backoff ||
                               (s->flags & detail::kConnPeerEof);

@@ -185,6 +185,7 @@ void Engine::read_socket(uint32_t c) noexcept {
 void Engine::after_read(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     if (s.protocol == Protocol::WebSocket) ws_after_read(c);
+    else if (s.protocol == Protocol::Sp) sp_after_read(c);  // messages are taken via the SP socket
     s.rx.release_if_empty(blocks);
     if (s.protocol == Protocol::Raw) notify_data(c);
 }
@@ -433,6 +434,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
 // What a connection's protocol holds besides its rings: a file, a message being assembled; the
 // close reason goes back at the next update, after the Closed event that shows it.
 void Engine::release_protocol(ConnSlot& s) noexcept {
+    if (s.protocol == Protocol::Sp) sp_release(s);
     if (s.protocol != Protocol::WebSocket) return;
     if (s.ws.file != -1) platform::close_file(s.ws.file);
     s.ws.file = -1;

@@ -53,13 +53,14 @@ Error parse_endpoint(const char* text, Url& u, Transport& t, Protocol& proto, Sl
     return Error::Ok;
 }
 
-Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opts) noexcept {
+Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opts, uint8_t sp) noexcept {
     Url u;
     Transport t;
     Protocol proto;
     uint32_t li = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, listeners, config.max_listeners, li);
     if (e != Error::Ok) return e;
+    if (sp && (proto != Protocol::Raw || t == Transport::Inproc || scheme_uses_tls(u.scheme))) return Error::UnsupportedScheme;
     if (li == kNone) return Error::NoListenerSlot;
     ListenerSlot& l = listeners[li];
     const uint32_t gen = l.gen;
@@ -68,7 +69,8 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     l.transport = t;
     l.tls = scheme_uses_tls(u.scheme);
     if (l.tls && !tls_credentials.can_serve()) return Error::TlsNotConfigured;
-    l.protocol = proto;
+    l.protocol = sp ? Protocol::Sp : proto;
+    l.sp_socket = sp;
     l.ws = opts.ws;
     l.half_close = opts.half_close;
     l.user = opts.user;
@@ -165,6 +167,14 @@ void Engine::accept_ready(uint32_t li) noexcept {
             }
             deadlines.arm(conn_deadline(c), now_us + static_cast<int64_t>(config.handshake_timeout_ms) * 1000);
         }
+        if (l.protocol == Protocol::Sp) {  // a pipe of an SP socket: never announced
+            s.protocol = Protocol::Sp;
+            s.sp_socket = l.sp_socket;
+            ++stats.connections_accepted;
+            sp_opened(c);
+            update_interest(c);
+            continue;
+        }
         if (l.protocol == Protocol::WebSocket) {  // announced once the upgrade succeeds
             ws_accepted(c);
             update_interest(c);
@@ -186,13 +196,14 @@ void Engine::accept_ready(uint32_t li) noexcept {
     }
 }
 
-Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcept {
+Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t sp, uint8_t sp_pipe) noexcept {
     Url u;
     Transport t;
     Protocol proto;
     uint32_t di = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, dialers, max_dialers, di);
     if (e != Error::Ok) return e;
+    if (sp && (proto != Protocol::Raw || t == Transport::Inproc || scheme_uses_tls(u.scheme))) return Error::UnsupportedScheme;
     if (di == kNone) return Error::NoConnectionSlot;
     DialerSlot& d = dialers[di];
     d = DialerSlot();
@@ -201,7 +212,9 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     d.connect_timeout_ms = opts.connect_timeout_ms ? opts.connect_timeout_ms : config.connect_timeout_ms;
     d.backoff_ms = config.reconnect_min_ms;
     d.port = u.port;
-    d.protocol = proto;
+    d.protocol = sp ? Protocol::Sp : proto;
+    d.sp_socket = sp;
+    d.sp_pipe = sp_pipe;
     d.tls = scheme_uses_tls(u.scheme);
     if (d.tls && !tls_ready) return Error::TlsNotConfigured;
     d.ws = opts.ws;
@@ -237,7 +250,13 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts) noexcep
     s.dialer = di;
     s.transport = t;
     s.user = opts.user;
-    s.flags |= kConnAnnounced;  // the application holds the handle from here on
+    if (sp) {  // an SP pipe: the SP socket holds the handle; no events
+        s.protocol = Protocol::Sp;
+        s.sp_socket = sp;
+        s.sp_pipe = sp_pipe;
+    } else {
+        s.flags |= kConnAnnounced;  // the application holds the handle from here on
+    }
     if (opts.half_close) s.flags |= kConnHalfClose;
     s.state = ConnState::Connecting;
     dial_start(di);
@@ -308,6 +327,7 @@ void Engine::finish_connect(uint32_t c) noexcept {
     deadlines.cancel(conn_deadline(c));
     if (s.dialer != kNone) dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
     ++stats.connections_dialed;
+    if (s.protocol == Protocol::Sp) sp_opened(c);  // our SP handshake goes first
     emit(EventType::Connected, c);
     list(c);  // bytes may already be waiting
 }

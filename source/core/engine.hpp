@@ -28,7 +28,10 @@ namespace tickwire::detail {
 enum class Transport : uint8_t { Tcp, Ipc, Inproc };
 
 // What a connection's bytes carry, on top of the transport.
-enum class Protocol : uint8_t { Raw, WebSocket };
+// Sp: a pipe of an SP message socket (sp/socket.cpp); never announced to the application.
+enum class Protocol : uint8_t { Raw, WebSocket, Sp };
+
+struct SpSocketState;  // sp/socket_state.hpp: the SP socket a pipe belongs to
 
 // Where a WebSocket connection is in its life.
 enum class WsPhase : uint8_t {
@@ -109,6 +112,8 @@ struct ConnSlot {
     Transport transport = Transport::Tcp;
     Protocol protocol = Protocol::Raw;
     Error close_reason = Error::Ok;
+    uint8_t sp_socket = 0;       // Protocol::Sp: 1 + the socket's index in Engine::sp_sockets
+    uint8_t sp_pipe = 0;         // ... and the pipe's index in that socket's pipe table
     WsConnState ws;
 };
 
@@ -123,6 +128,7 @@ struct ListenerSlot {
     Transport transport = Transport::Tcp;
     uint16_t port = 0;
     Protocol protocol = Protocol::Raw;
+    uint8_t sp_socket = 0;       // Protocol::Sp: accepted connections become pipes of this socket
     WsOptions ws{};
     char name[108] = {};         // inproc name or ipc path (to unlink on close)
 };
@@ -144,6 +150,8 @@ struct DialerSlot {
     uint32_t connect_timeout_ms = 0;
     dns::LookupHandle lookup;    // while resolving
     Protocol protocol = Protocol::Raw;
+    uint8_t sp_socket = 0;       // Protocol::Sp: the socket (and pipe) this dialer keeps up
+    uint8_t sp_pipe = 0;
     WsOptions ws{};
     char target[256] = {};       // ws: path and query for the request line
     uint8_t nonce[16] = {};      // ws: the Sec-WebSocket-Key of the current attempt
@@ -279,10 +287,11 @@ struct Engine {
     size_t broadcast(const Conn* conns, size_t count, DataKind kind, const void* data, size_t size) noexcept;
 
     // --- endpoints (endpoints.cpp) -------------------------------------------------------
-    Result<ListenerId> listen(const char* url, const ListenOptions& opts) noexcept;
+    // `sp_socket` non-zero: an SP socket's endpoint (tcp/ipc only); its connections are pipes.
+    Result<ListenerId> listen(const char* url, const ListenOptions& opts, uint8_t sp_socket = 0) noexcept;
     Error close_listener(ListenerId l) noexcept;
     void accept_ready(uint32_t l) noexcept;
-    Result<Conn> dial(const char* url, const DialOptions& opts) noexcept;
+    Result<Conn> dial(const char* url, const DialOptions& opts, uint8_t sp_socket = 0, uint8_t sp_pipe = 0) noexcept;
     void dial_start(uint32_t d) noexcept;
     void dial_backoff(uint32_t d) noexcept;
     Error inproc_connect(uint32_t d) noexcept;
@@ -326,6 +335,18 @@ struct Engine {
     void ws_fail(uint32_t c, Error err, uint16_t code) noexcept;
     bool next_mask(ws::MaskKey& out) noexcept;
     void defer_slot(uint64_t slot) noexcept;
+
+    // --- SP message sockets (sp/socket_hooks.cpp) -------------------------------------------
+    // Open SpSockets (they live in the application's objects); a pipe names its socket by
+    // index, so a closed socket's pipes find nullptr here, never a dangling pointer.
+    static constexpr uint32_t kMaxSpSockets = 32;
+    SpSocketState* sp_sockets[kMaxSpSockets] = {};
+    SpSocketState* sp_of(const ConnSlot& s) const noexcept {
+        return s.sp_socket && s.sp_socket <= kMaxSpSockets ? sp_sockets[s.sp_socket - 1] : nullptr;
+    }
+    void sp_opened(uint32_t c) noexcept;      // accepted or connected: queue our handshake
+    void sp_after_read(uint32_t c) noexcept;  // new bytes: check the handshake, assemble messages
+    void sp_release(ConnSlot& s) noexcept;    // the connection is going: drop a half-assembled message
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

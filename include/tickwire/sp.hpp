@@ -1,0 +1,128 @@
+// SP message sockets: the nanomsg / NNG scalability patterns, wire-compatible with both, on the
+// tickwire core (same update(), same memory, no threads, no allocation).
+//
+//     SpSocket pull;                                 // must not move while open
+//     pull.open(ctx, SpPattern::Pull);
+//     pull.listen("tcp://127.0.0.1:5555");           // any number of listen()/dial() calls
+//     for (;;) {
+//         ctx.update(16);
+//         SpMessage m;
+//         while (pull.try_read(m) == Read::Message) { use(m.data, m.size); m.release(); }
+//     }
+//
+// Every accepted or dialed connection is a *pipe*: the 8-byte SP handshake goes first and the
+// peer's protocol is checked (a wrong peer or a bad header closes that pipe: last_pipe_error()
+// says why, and a dialer redials after its backoff). Messages are framed per transport (tcp:
+// 8-byte length, ipc: 0x01 + length) and handed out whole, up to Config::message_slot_size
+// bytes; a larger one closes its pipe with MessageTooLarge. Pipes are core connections: they
+// count against Config::max_connections and are never announced with events.
+//
+// Polling: the socket has no events of its own yet. Call try_read() after every update() until
+// it answers NoData; REQ's resends also happen inside try_read() and send().
+// Supported: tcp:// and ipc:// (not inproc, tls or ws yet). Patterns: pair (v0), push/pull,
+// pub/sub, req/rep (cooked mode, one outstanding request / one request being answered), bus,
+// surveyor/respondent (one survey at a time).
+//
+// Lifetime: close() (or destroy) every SpSocket before its Context shuts down; the socket must
+// not move while open (its pipes name it).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tickwire/context.hpp"
+
+namespace tickwire {
+
+namespace detail { struct SpSocketState; }
+
+enum class SpPattern : uint8_t { Pair, Push, Pull, Pub, Sub, Req, Rep, Bus, Surveyor, Respondent };
+const char* to_string(SpPattern p) noexcept;
+
+// Pipes per socket (listened + dialed + accepted), and the pattern limits.
+constexpr size_t kSpMaxPipes = 16;
+constexpr size_t kSpMaxListeners = 4;
+constexpr size_t kSpMaxSubscriptions = 16;
+constexpr size_t kSpMaxPrefix = 64;
+constexpr size_t kSpMaxBacktrace = 64;   // bytes of REP backtrace kept (16 words)
+
+struct SpOptions {
+    // REQ: resend the request when no reply came within this time (nanomsg's default: 60 s).
+    uint32_t resend_ms = 60000;
+    // SURVEYOR: responses are accepted for this long after send() (nanomsg's default: 1 s).
+    uint32_t survey_ms = 1000;
+};
+
+// One received message. data/size are the body (SP headers stripped). Valid until release();
+// release it before the next try_read() of the same socket when it came from a ring (the pipe
+// is paused until then). `pipe` is the connection it came in on (for send_to()).
+struct SpMessage {
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    Conn pipe{};
+    // REP / RESPONDENT: the request's backtrace (wire bytes), sent back in front of the reply.
+    uint8_t backtrace[kSpMaxBacktrace] = {};
+    uint8_t backtrace_size = 0;
+
+    void release() noexcept { view_.release(); data = nullptr; size = 0; }
+
+    ReadView view_{};  // internal: the ring bytes or message slot behind data
+};
+
+class SpSocket {
+public:
+    SpSocket() noexcept = default;
+    ~SpSocket() { close(); }
+    SpSocket(const SpSocket&) = delete;
+    SpSocket& operator=(const SpSocket&) = delete;
+
+    // Errors: NotInitialized (ctx not initialised), AlreadyInitialized (already open).
+    TW_NODISCARD Error open(Context& ctx, SpPattern pattern, const SpOptions& options = {}) noexcept;
+    // Closes every pipe (unsent bytes are dropped) and listener. The Context must still be alive.
+    void close() noexcept;
+    bool is_open() const noexcept { return state_ != nullptr; }
+
+    // tcp:// or ipc:// only. Errors: as Context::listen/dial, UnsupportedScheme (other
+    // schemes), NoListenerSlot / NoConnectionSlot (this socket's tables are full too).
+    TW_NODISCARD Result<ListenerId> listen(const char* url) noexcept;
+    // The returned handle is the pipe; it stays the same across reconnects.
+    TW_NODISCARD Result<Conn> dial(const char* url) noexcept;
+
+    // NoData, or Message with a whole message in `out`. Messages a pattern does not deliver
+    // (SUB without a matching prefix, REQ replies to an old request) are dropped here.
+    Read try_read(SpMessage& out) noexcept;
+
+    // Routes one message per pattern, all or nothing:
+    //   PAIR: the peer; PUSH: the next pipe in turn that has room (WouldBlock when none has);
+    //   PUB: every pipe that has room (Ok even with none: PUB drops); REQ: stores the request
+    //   (a new one cancels the old), sends it to a pipe now or when one is up, resends after
+    //   resend_ms; REP: the reply to the last request handed out (WrongState when none).
+    //   BUS: like PUB (every pipe with room). SURVEYOR: a new survey to every pipe with room
+    //   (a new one ends the old); responses come through try_read until survey_ms passed.
+    //   RESPONDENT: like REP, the answer to the last survey handed out.
+    // Errors: WrongState (PULL/SUB cannot send), TooLarge (bigger than a ring block or slot),
+    // WouldBlock, NoMessageSlot (REQ keeps its request in a slot).
+    TW_NODISCARD Error send(const void* data, size_t size) noexcept;
+    // One message to one pipe, framed (no pattern header). Errors as send(), InvalidHandle.
+    TW_NODISCARD Error send_to(Conn pipe, const void* data, size_t size) noexcept;
+    // REP / RESPONDENT: answers `request` (its backtrace goes in front) on its pipe.
+    TW_NODISCARD Error reply(const SpMessage& request, const void* data, size_t size) noexcept;
+
+    // SUB: receive messages that start with `prefix` ("" = all). Errors: TooLarge (longer than
+    // kSpMaxPrefix), NoMessageSlot (table full), WrongState (not a SUB socket).
+    TW_NODISCARD Error subscribe(std::string_view prefix) noexcept;
+    TW_NODISCARD Error unsubscribe(std::string_view prefix) noexcept;
+
+    // Pipes whose handshake succeeded and that are open now.
+    size_t ready_pipes() const noexcept;
+    // Why the last pipe closed (Ok when none closed badly), and how many did.
+    Error last_pipe_error() const noexcept;
+    uint64_t pipe_failures() const noexcept;
+
+private:
+    detail::SpSocketState* state_ = nullptr;
+    // The socket's state lives here, inside the object (no allocation).
+    alignas(8) unsigned char storage_[4096];
+};
+
+} // namespace tickwire

@@ -1,0 +1,173 @@
+// The routing rules of each SP pattern: where send() goes, what try_read() delivers, and the
+// framing of one message into a pipe's tx ring.
+#include <cstring>
+
+#include "sp/pattern_header.hpp"
+#include "sp/socket_state.hpp"
+
+namespace tickwire::detail {
+
+Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept {
+    if (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut)) return Error::WrongState;
+    uint8_t prefix[sp::kMaxPrefixSize];
+    const size_t psz = sp::encode_prefix(framing(s), hdr_size + size, prefix);
+    const Error e = engine->tx_reserve(s, psz + hdr_size + size);  // all or nothing
+    if (e != Error::Ok) return e;
+    BlockPool& blocks = engine->blocks;
+    s.tx.write(blocks, prefix, static_cast<uint32_t>(psz));
+    if (hdr_size) s.tx.write(blocks, hdr, static_cast<uint32_t>(hdr_size));
+    if (size) s.tx.write(blocks, static_cast<const uint8_t*>(body), static_cast<uint32_t>(size));
+    engine->list(engine->index_of(s));
+    return Error::Ok;
+}
+
+Error SpSocketState::route(const void* data, size_t size) noexcept {
+    switch (pattern) {
+    case SpPattern::Pull:
+    case SpPattern::Sub: return Error::WrongState;  // receive-only patterns
+    case SpPattern::Pair:
+    case SpPattern::Push: {
+        // The next pipe in turn that takes the whole message (pair has at most one).
+        Error last = Error::WouldBlock;
+        for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
+            const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+            ConnSlot* s = ready_conn(pipes[pi]);
+            if (!s) continue;
+            last = send_framed(*s, nullptr, 0, data, size);
+            if (last == Error::Ok) {
+                send_cursor = pi + 1;
+                return Error::Ok;
+            }
+            if (last == Error::TooLarge) return last;
+        }
+        return last == Error::Ok ? Error::WouldBlock : last;
+    }
+    case SpPattern::Pub:
+    case SpPattern::Bus: {
+        // Every peer that has room; the others miss this one (PUB and BUS never wait).
+        if (sp::kMaxPrefixSize + size > engine->blocks.block_size()) return Error::TooLarge;
+        for (SpPipe& p : pipes)
+            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, nullptr, 0, data, size);
+        return Error::Ok;
+    }
+    case SpPattern::Surveyor: {
+        // A new survey id (ending the previous survey), then to every respondent with room.
+        if (sp::kMaxPrefixSize + sp::kWordSize + size > engine->blocks.block_size()) return Error::TooLarge;
+        survey_id = ids.next();
+        survey_deadline_us = engine->now_us + static_cast<int64_t>(options.survey_ms) * 1000;
+        uint8_t hdr[sp::kWordSize];
+        sp::write_id_header(survey_id, hdr);
+        for (SpPipe& p : pipes)
+            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, hdr, sizeof hdr, data, size);
+        return Error::Ok;
+    }
+    case SpPattern::Req: {
+        if (size + sp::kWordSize > engine->messages.slot_size()) return Error::TooLarge;
+        const uint64_t slot = engine->messages.acquire();
+        if (!slot) return Error::NoMessageSlot;
+        if (req_slot) (void)engine->messages.release(req_slot);  // a new request cancels the old
+        req_slot = slot;
+        req_id = ids.next();
+        uint8_t* buf = engine->messages.data(slot);
+        sp::write_id_header(req_id, buf);
+        if (size) std::memcpy(buf + sp::kWordSize, data, size);
+        req_size = static_cast<uint32_t>(size + sp::kWordSize);
+        req_pipe = 0;
+        req_service();
+        return Error::Ok;
+    }
+    case SpPattern::Rep:
+    case SpPattern::Respondent: {
+        if (!bt_pipe) return Error::WrongState;  // no request to answer
+        SpPipe* p = find(bt_pipe);
+        ConnSlot* s = p ? ready_conn(*p) : nullptr;
+        if (!s) {  // the requester is gone: the reply is dropped (it will resend elsewhere)
+            bt_pipe = 0;
+            return Error::Ok;
+        }
+        const Error e = send_framed(*s, bt, bt_size, data, size);
+        if (e == Error::Ok) bt_pipe = 0;
+        return e;
+    }
+    }
+    return Error::WrongState;
+}
+
+// REQ: sends the outstanding request when it has not gone out, when its pipe is gone, or when
+// resend_ms passed without a reply. The pipes take turns, so a resend may go elsewhere.
+void SpSocketState::req_service() noexcept {
+    if (!req_slot) return;
+    if (req_pipe) {
+        SpPipe* p = find(req_pipe);
+        const bool alive = p && ready_conn(*p);
+        const int64_t due = req_sent_us + static_cast<int64_t>(options.resend_ms) * 1000;
+        if (alive && engine->now_us < due) return;
+    }
+    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
+        const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+        ConnSlot* s = ready_conn(pipes[pi]);
+        if (!s) continue;
+        if (send_framed(*s, nullptr, 0, engine->messages.data(req_slot), req_size) != Error::Ok) continue;
+        send_cursor = pi + 1;
+        req_pipe = pipes[pi].conn;
+        req_sent_us = engine->now_us;
+        return;
+    }
+    req_pipe = 0;  // no pipe could take it: try again at the next send()/try_read()
+}
+
+bool SpSocketState::subscribed(const uint8_t* data, size_t size) const noexcept {
+    for (size_t i = 0; i < kSpMaxSubscriptions; ++i) {
+        if (!sub_used[i] || sub_len[i] > size) continue;
+        if (sub_len[i] == 0 || std::memcmp(subs[i], data, sub_len[i]) == 0) return true;
+    }
+    return false;
+}
+
+bool SpSocketState::accept_incoming(SpMessage& m) noexcept {
+    switch (pattern) {
+    case SpPattern::Pair:
+    case SpPattern::Pull:
+    case SpPattern::Bus: return true;
+    case SpPattern::Push:
+    case SpPattern::Pub: return false;  // send-only patterns ignore what arrives
+    case SpPattern::Sub: return subscribed(m.data, m.size);
+    case SpPattern::Req: {
+        // Only the reply to the outstanding request; late replies to older ones are dropped.
+        const sp::IdParse r = sp::read_id_header(m.data, m.size);
+        if (r.error != sp::HeaderError::None || !req_slot || r.id != req_id) return false;
+        (void)engine->messages.release(req_slot);
+        req_slot = 0;
+        req_pipe = 0;
+        m.data += sp::kWordSize;
+        m.size -= sp::kWordSize;
+        return true;
+    }
+    case SpPattern::Surveyor: {
+        // Responses to the current survey, until its deadline; anything else is dropped.
+        const sp::IdParse r = sp::read_id_header(m.data, m.size);
+        if (r.error != sp::HeaderError::None || !survey_id || r.id != survey_id) return false;
+        if (engine->now_us > survey_deadline_us) return false;
+        m.data += sp::kWordSize;
+        m.size -= sp::kWordSize;
+        return true;
+    }
+    case SpPattern::Rep:
+    case SpPattern::Respondent: {
+        sp::Backtrace trace;
+        const sp::BacktraceParse r = sp::parse_backtrace(m.data, m.size, sp::kDefaultMaxHops, &trace);
+        if (r.error != sp::HeaderError::None || r.header_size > kSpMaxBacktrace) return false;  // dropped
+        std::memcpy(m.backtrace, trace.bytes(), r.header_size);
+        m.backtrace_size = static_cast<uint8_t>(r.header_size);
+        std::memcpy(bt, trace.bytes(), r.header_size);
+        bt_size = static_cast<uint8_t>(r.header_size);
+        bt_pipe = m.pipe.id();
+        m.data += r.header_size;
+        m.size -= r.header_size;
+        return true;
+    }
+    }
+    return false;
+}
+
+} // namespace tickwire::detail

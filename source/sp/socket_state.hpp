@@ -1,0 +1,91 @@
+// The state of one SP message socket (tickwire::SpSocket), kept inside the SpSocket object.
+// Pipes are core connections with Protocol::Sp whose ConnSlot names this socket (sp_socket, an
+// index into Engine::sp_sockets) and its pipe entry (sp_pipe).
+// socket_hooks.cpp holds what the engine calls on a pipe (opened, bytes read, released);
+// socket.cpp the application's calls; patterns.cpp the routing rules of each pattern.
+#pragma once
+#include <cstdint>
+
+#include "core/engine.hpp"
+#include "sp/framing.hpp"
+#include "sp/handshake.hpp"
+#include "sp/request_id.hpp"
+#include "tickwire/sp.hpp"
+
+namespace tickwire::detail {
+
+struct SpPipe {
+    uint64_t conn = 0;                 // the Conn handle; 0: entry free
+    sp::HandshakeReader hs{sp::Protocol::Pair0};  // the peer's 8-byte header, reset per connect
+    uint64_t slot = 0;                 // message slot assembling (or holding) a large message
+    uint32_t need = 0;                 // body bytes of that message
+    uint32_t have = 0;                 // ... assembled so far (have == need: complete)
+    bool up = false;                   // handshake checked: messages may flow
+    bool dialed = false;               // a dialer owns the handle: keep the entry across redials
+};
+
+struct SpSocketState {
+    Engine* engine = nullptr;
+    Context* context = nullptr;        // to notice a Context that was shut down before close()
+    uint8_t index = 0;                 // 1 + our place in Engine::sp_sockets (ConnSlot::sp_socket)
+    SpPattern pattern = SpPattern::Pair;
+    sp::Protocol proto = sp::Protocol::Pair0;
+    SpOptions options{};
+    SpPipe pipes[kSpMaxPipes];
+    ListenerId listeners[kSpMaxListeners];
+    uint32_t send_cursor = 0;          // round-robin start for sends
+    uint32_t recv_cursor = 0;          // fair reading: the pipe after the last one read
+    Error last_error = Error::Ok;
+    uint64_t failures = 0;
+
+    // SUB
+    char subs[kSpMaxSubscriptions][kSpMaxPrefix] = {};
+    uint8_t sub_len[kSpMaxSubscriptions] = {};
+    bool sub_used[kSpMaxSubscriptions] = {};
+
+    // REQ: one outstanding request, kept in a message slot (id word + body) for resends.
+    sp::RequestIdGenerator ids{0};
+    uint64_t req_slot = 0;
+    uint32_t req_size = 0;             // bytes in req_slot, id included
+    uint32_t req_id = 0;
+    uint64_t req_pipe = 0;             // the pipe it was last sent on; 0: not sent yet
+    int64_t req_sent_us = 0;
+
+    // SURVEYOR: the survey whose responses are wanted, until the deadline.
+    uint32_t survey_id = 0;
+    int64_t survey_deadline_us = 0;
+
+    // REP / RESPONDENT: the request being answered (its backtrace and pipe), set by try_read.
+    uint8_t bt[kSpMaxBacktrace] = {};
+    uint8_t bt_size = 0;
+    uint64_t bt_pipe = 0;
+
+    sp::Framing framing(const ConnSlot& s) const noexcept {
+        return s.transport == Transport::Ipc ? sp::Framing::Ipc : sp::Framing::Tcp;
+    }
+    // The pipe's connection if it is still there (any state but Invalid), else null.
+    ConnSlot* conn(const SpPipe& p) const noexcept { return p.conn ? engine->conn_from_handle(p.conn) : nullptr; }
+    // The connection of a pipe that may carry messages now.
+    ConnSlot* ready_conn(const SpPipe& p) const noexcept {
+        ConnSlot* s = conn(p);
+        return s && p.up && s->state == ConnState::Open && !(s->flags & kConnInGraveyard) ? s : nullptr;
+    }
+    // Frees entries whose connection is gone for good (and a message they still held).
+    void sweep() noexcept;
+    // Closes a pipe that broke the protocol; remembers why.
+    void fail_pipe(uint32_t c, Error why) noexcept;
+    // Frames `hdr` + `body` into one pipe's tx ring, all or nothing.
+    Error send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    // Pattern rules (patterns.cpp).
+    Error route(const void* data, size_t size) noexcept;
+    bool accept_incoming(SpMessage& m) noexcept;  // false: drop it
+    void req_service() noexcept;                   // (re)sends the outstanding request
+    bool subscribed(const uint8_t* data, size_t size) const noexcept;
+    // Moves a pipe forward: checks the handshake, assembles a message larger than the ring.
+    void pump(uint32_t pipe) noexcept;
+    // Takes the next whole message of a pipe into `out` (headers not stripped yet).
+    bool take(uint32_t pipe, SpMessage& out) noexcept;
+    SpPipe* find(uint64_t conn) noexcept;
+};
+
+} // namespace tickwire::detail
