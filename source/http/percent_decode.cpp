@@ -1,17 +1,7 @@
 #include "http/percent_decode.hpp"
+#include "common/hex_digit.hpp"
 
 namespace tickwire::detail::http {
-namespace {
-
-// Value of a hex digit, or -1.
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
 
 const char* to_string(PercentError error) noexcept {
     switch (error) {

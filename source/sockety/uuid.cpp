@@ -1,4 +1,5 @@
 #include "sockety/uuid.hpp"
+#include "common/hex_digit.hpp"
 
 #include <cstring>
 
@@ -10,13 +11,6 @@ constexpr char kHex[] = "0123456789abcdef";
 
 // Positions of the dashes in the text form; every other position holds a hex digit.
 bool is_dash_position(size_t i) noexcept { return i == 8 || i == 13 || i == 18 || i == 23; }
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 } // namespace
 

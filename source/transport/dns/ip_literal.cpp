@@ -1,4 +1,5 @@
 #include "transport/dns/ip_literal.hpp"
+#include "common/hex_digit.hpp"
 
 #include <cstring>
 
@@ -6,13 +7,6 @@ namespace tickwire::detail::dns {
 namespace {
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 } // namespace
 
