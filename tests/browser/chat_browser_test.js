@@ -12,137 +12,20 @@
 // the README's demo, on a free port. Every wait is bounded; the server is stopped at the end, on
 // failure too. Screenshots for humans: build/logs/chat_browser_{alice,bob}.png. The last line
 // is "N passed, M failed", one per check group; the exit code is 1 when one failed.
+// What it shares with chat_https_test.js (the server process, the browser, the page helpers) is
+// in chat_harness.js.
 'use strict';
 
-const { spawn } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+const { CHAT, LOGS, WAIT_MS, loadPlaywright, ChatServer, freePort, launchChromium,
+        logLines, waitForLine, waitForStatus, join, expect, CheckGroups, run } = require('./chat_harness');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN_DIR = process.env.TW_BIN_DIR || path.join(ROOT, 'build', 'bin', 'release');
-const CHAT = path.join(BIN_DIR, 'chat');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const LOGS = path.join(ROOT, 'build', 'logs');
-const WAIT_MS = 5000;          // one expected thing to show up
 const RECONNECT_MS = 20000;    // the page's backoff is 1, 2, 4 ... s
 const WATCHDOG_MS = 150000;    // the whole test
 
-let playwright;
-try {
-    playwright = require(path.join(ROOT, 'tests', 'interop', 'node_modules', 'playwright-core'));
-} catch (e) {
-    console.log('browser: playwright-core is not installed in tests/interop/node_modules (run: bash tests/setup.sh)');
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-}
-
-// --- the chat server ------------------------------------------------------------------------
-
-class ChatServer {
-    constructor(port) {
-        this.port = port;
-        this.output = '';   // everything it printed, across restarts
-        this.child = null;
-    }
-
-    // Starts it and waits for its "listening" line.
-    start() {
-        return new Promise((resolve, reject) => {
-            const child = spawn(CHAT, ['--port', String(this.port)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-            this.child = child;
-            let done = false;
-            const finish = (err) => {
-                if (done) return;
-                done = true;
-                clearTimeout(timer);
-                if (err) reject(err); else resolve();
-            };
-            const timer = setTimeout(() => finish(new Error('chat printed no "listening" line in ' + WAIT_MS + ' ms')), WAIT_MS);
-            const take = (chunk) => {
-                this.output += chunk.toString();
-                if (this.output.includes('chat: listening on ws://*:' + this.port)) finish();
-            };
-            child.stdout.on('data', take);
-            child.stderr.on('data', take);
-            child.on('error', (err) => finish(err));
-            child.on('exit', (code, signal) => {
-                if (this.child === child) this.child = null;
-                finish(new Error('chat exited (' + (signal || code) + ') before listening:\n' + this.output));
-            });
-        });
-    }
-
-    // SIGTERM (the server says goodbye with 1001), SIGKILL if it is still there after 3 s.
-    stop() {
-        const child = this.child;
-        if (!child) return Promise.resolve(null);
-        return new Promise((resolve) => {
-            const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-            child.once('exit', (code, signal) => {
-                clearTimeout(timer);
-                resolve(signal || code);
-            });
-            child.kill('SIGTERM');
-        });
-    }
-
-    killNow() {
-        if (this.child) this.child.kill('SIGKILL');
-    }
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const s = net.createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => {
-            const port = s.address().port;
-            s.close(() => resolve(port));
-        });
-    });
-}
-
-// --- page helpers ---------------------------------------------------------------------------
-
-// The lines of a page's #log.
-function logLines(page) {
-    return page.$$eval('#log > div', (divs) => divs.map((d) => d.textContent));
-}
-
-// Waits until #log holds `count` lines equal to `text` (or starting with it, for prefix: true).
-async function waitForLine(page, text, { prefix = false, count = 1, timeout = WAIT_MS } = {}) {
-    try {
-        await page.waitForFunction(({ text, prefix, count }) => {
-            const lines = Array.from(document.querySelectorAll('#log > div'), (d) => d.textContent);
-            return lines.filter((l) => (prefix ? l.startsWith(text) : l === text)).length >= count;
-        }, { text, prefix, count }, { timeout, polling: 50 });
-    } catch (e) {
-        const lines = await logLines(page).catch(() => ['(page gone)']);
-        throw new Error('no ' + (count > 1 ? count + ' lines ' : 'line ') + (prefix ? 'starting with ' : '') +
-                        JSON.stringify(text) + ' within ' + timeout + ' ms; the log has:\n    ' + lines.join('\n    '));
-    }
-}
-
-async function waitForStatus(page, text, timeout = WAIT_MS) {
-    try {
-        await page.waitForFunction((t) => document.getElementById('status').textContent === t, text, { timeout, polling: 50 });
-    } catch (e) {
-        const now = await page.textContent('#status').catch(() => '(page gone)');
-        throw new Error('#status is ' + JSON.stringify(now) + ', not ' + JSON.stringify(text) + ' after ' + timeout + ' ms');
-    }
-}
-
-async function join(page, name) {
-    await page.fill('#name', name);
-    await page.click('#join');
-    await waitForStatus(page, 'connected as ' + name);
-}
-
-function expect(cond, what) {
-    if (!cond) throw new Error(what);
-}
+const playwright = loadPlaywright();
 
 // --- the test -------------------------------------------------------------------------------
 
@@ -158,54 +41,17 @@ async function main() {
     let alice = null, bob = null;
     let aliceShot = false;
     const pageErrors = [];
-    const results = [];
-    let failedEarlier = null;
-
-    const watchdog = setTimeout(() => {
-        console.log('FAIL watchdog: the test did not finish in ' + WATCHDOG_MS / 1000 + ' s');
-        server.killNow();
-        console.log(results.filter((r) => r).length + ' passed, ' + (results.filter((r) => !r).length + 1) + ' failed');
-        process.exit(1);
-    }, WATCHDOG_MS);
-    process.on('exit', () => server.killNow());
-
-    // Runs one check group; after a failure the later groups (which build on it) are not run
-    // and count as failed.
-    async function group(name, fn) {
-        if (failedEarlier) {
-            console.log('FAIL ' + name + ': not run (' + failedEarlier + ' failed)');
-            results.push(false);
-            return;
-        }
-        const t0 = Date.now();
-        try {
-            await fn();
-            console.log('PASS ' + name + ' (' + (Date.now() - t0) + ' ms)');
-            results.push(true);
-        } catch (e) {
-            console.log('FAIL ' + name + ': ' + (e && e.message ? e.message : e));
-            results.push(false);
-            failedEarlier = name;
-        }
-    }
+    const checks = new CheckGroups();
+    const group = (name, fn) => checks.group(name, fn);
+    const watchdog = checks.watchdog(WATCHDOG_MS, server);
 
     const url = 'http://localhost:' + port + '/';
     try {
         await group('server starts and serves the page', async () => {
             await server.start();
-            browserContext = await playwright.chromium.launchPersistentContext(userDataDir, {
-                executablePath: CHROMIUM,
-                headless: true,
-                args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-                viewport: { width: 800, height: 700 },
-                timeout: 30000,
-            });
-            const browser = browserContext.browser();
-            expect(browser, 'no Browser object for the persistent context');
-            bobContext = await browser.newContext({ viewport: { width: 800, height: 700 } });
-            alice = browserContext.pages()[0] || await browserContext.newPage();
-            bob = await bobContext.newPage();
+            ({ alice, bob } = await launchChromium(playwright, userDataDir, {
+                onContext: (who, context) => { if (who === 'alice') browserContext = context; else bobContext = context; },
+            }));
             for (const [who, page] of [['alice', alice], ['bob', bob]]) {
                 page.on('pageerror', (err) => pageErrors.push(who + ': ' + err.message));
                 const response = await page.goto(url, { timeout: WAIT_MS });
@@ -264,7 +110,7 @@ async function main() {
         });
 
         // For humans: the room after the restart (before the 4 KiB message fills the log).
-        if (!failedEarlier) {
+        if (!checks.failedEarlier) {
             await alice.screenshot({ path: path.join(LOGS, 'chat_browser_alice.png') });
             aliceShot = true;
         }
@@ -311,16 +157,12 @@ async function main() {
         clearTimeout(watchdog);
     }
     fs.writeFileSync(path.join(LOGS, 'chat_browser_server.log'), server.output);
-    const passed = results.filter((r) => r).length;
-    const failed = results.length - passed;
+    const passed = checks.passed;
+    const failed = checks.failed;
     const shots = ['chat_browser_alice.png', 'chat_browser_bob.png'].filter((f) => fs.existsSync(path.join(LOGS, f)) && fs.statSync(path.join(LOGS, f)).mtimeMs >= started);
     console.log('in ' + path.relative(process.cwd(), LOGS) + '/: ' + shots.concat(['chat_browser_server.log']).join(', '));
     console.log(passed + ' passed, ' + failed + ' failed');
     return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err) => {
-    console.log('FAIL ' + (err && err.stack ? err.stack : err));
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-});
+run(main);
