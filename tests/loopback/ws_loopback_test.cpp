@@ -524,3 +524,42 @@ TW_TEST(ws_close_completes_while_the_peer_is_still_sending) {
     CHECK_EQ(closed->close_code, 1000);
     CHECK_EQ(closed->error, Error::Ok);
 }
+
+TW_TEST(ws_ping_flood_and_a_peer_that_never_reads_stay_contained) {
+    // A raw client floods pings and never reads the pongs; another never reads what the server
+    // sends. Both only fill their own buffers: the server's memory stays bounded (blocks come
+    // from the fixed pool), sends to them answer WouldBlock, and a third client is served.
+    WsPair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}));
+    RawPeer flood, deaf;
+    REQUIRE(flood.connect(p));
+    REQUIRE(flood.upgrade(p));
+    REQUIRE(deaf.connect(p));
+    REQUIRE(deaf.upgrade(p));
+    Conn deaf_server;
+    for (int i = p.log.count - 1; i >= 0; --i)
+        if (p.log.events[i].type == EventType::Accepted && p.log.events[i].conn != p.server) { deaf_server = p.log.events[i].conn; break; }
+    REQUIRE(deaf_server.valid());
+    const std::string ping = client_frame(0x89, "flood!");
+    std::string chunk(30000, 'z');
+    uint64_t pings = 0, would_block = 0;
+    pump(p.ctx, p.log, 1500, [&] {
+        while (flood.conn.send(ping.data(), ping.size()) == Error::Ok) ++pings;  // never reads pongs
+        for (int i = 0; i < 8; ++i) {
+            const Error e = deaf_server.send_binary(chunk.data(), chunk.size());
+            if (e == Error::WouldBlock) ++would_block;
+            if (e != Error::Ok) break;
+        }
+        return false;
+    });
+    CHECK(pings > 10000);
+    CHECK(would_block > 0);  // the deaf peer's buffers are full: backpressure, not growth
+    CHECK(p.ctx.stats().ring_blocks_in_use <= 64u);
+    // The well-behaved client is served all along.
+    REQUIRE_EQ(p.client.send_text("still served"), Error::Ok);
+    std::string msg;
+    DataKind kind;
+    CHECK(read_message(p, p.server, msg, kind));
+    CHECK(msg == "still served");
+    CHECK_EQ(p.log.count_of(EventType::Error, p.server), 0);
+}
