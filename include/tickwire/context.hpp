@@ -46,8 +46,10 @@ enum class DataKind : uint8_t { Bytes, Text, Binary };
 
 // A received unit (or, for Read::Partial, the progress of one). Points into library memory that
 // stays valid and unchanged until release(), or until the end of the next update() for a
-// connection that closed. A plain stream's view must be released before the next try_read on the
-// same connection; retain() moves it into a message slot when you want to keep it longer.
+// connection that closed. A view that points into the connection's ring (plain streams, and
+// WebSocket messages that arrived in one piece) must be released before the next try_read on the
+// same connection: until then a plain stream hands the same bytes again and WebSocket answers
+// NoData. retain() moves a view into a message slot when you want to keep it longer.
 struct ReadView {
     const uint8_t* data = nullptr;
     size_t size = 0;
