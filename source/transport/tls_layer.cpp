@@ -126,7 +126,6 @@ void Engine::tls_fail(uint32_t c, const TlsFailure& f) noexcept {
 void Engine::tls_input(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     TlsSession& t = tls_sessions[s.tls];
-    const uint32_t cap = blocks.block_size();
     for (int guard = 0; guard < 64; ++guard) {
         RingSpan in[2] = {}, out[2] = {};
         (void)s.tls_in.readable(blocks, in);
@@ -175,7 +174,6 @@ void Engine::tls_input(uint32_t c) noexcept {
         }
         if (io.in_used == 0 && io.out_used == 0) break;
     }
-    (void)cap;
     s.tls_in.release_if_empty(blocks);
     s.tls_out.release_if_empty(blocks);
     s.rx.release_if_empty(blocks);
