@@ -117,6 +117,7 @@ void Context::dispatch(const Callbacks& cb) noexcept {
             for (;;) {
                 const Read r = c.try_read(v);
                 if (r != Read::Message && r != Read::Partial) break;
+                if (r == Read::Partial && v.size == 0 && !v.final) break;  // progress only
                 if (cb.on_data) cb.on_data(cb.user, c, v);
                 if (v.message_ == 0) v.release();  // a retained view is the callback's to release
                 else v.clear();
