@@ -25,6 +25,7 @@ EXTRA_TESTS=(
     tests/browser/run_browser_tests.sh   # the chat sample in headless Chromium
     tests/interop/run_tls_interop.sh     # the samples over TLS against openssl, Python, node ws, Chromium
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
+    tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
 )
 
 CONFIG=${TW_CONFIG:-release}

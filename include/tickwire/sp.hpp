@@ -57,7 +57,7 @@ struct SpOptions {
 // release it before the next try_read() of the same socket when it came from a ring (the pipe
 // is paused until then). `pipe` is the connection it came in on (for send_to()).
 struct SpMessage {
-    const uint8_t* data = nullptr;
+    const uint8_t* data = nullptr;  // nullptr for an empty message
     size_t size = 0;
     Conn pipe{};
     // REP / RESPONDENT: the request's backtrace (wire bytes), sent back in front of the reply.
