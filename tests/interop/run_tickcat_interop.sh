@@ -42,29 +42,8 @@ passed=0
 failed=0
 started=()   # pids of everything started in the background
 
-running() {
-    local state
-    state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-    [ -n "$state" ] && [ "$state" != Z ]
-}
-forget() {
-    local keep=() p
-    for p in "${started[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-    started=("${keep[@]}")
-}
-# Kills (TERM, then KILL after a second) and reaps one process started here.
-stop() {
-    local pid=$1 _
-    kill "$pid" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        running "$pid" || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    forget "$pid"
-    return 0
-}
+# shellcheck source=processes.sh
+. "$ROOT/tests/interop/processes.sh"   # running, forget, stop
 # Waits (at most $2 seconds) for a background process to end; its exit status in $status.
 status=0
 reap() {
