@@ -5,6 +5,7 @@
 // (split points from the first two input bytes) gives the same state as one call; and, byte by
 // byte, the validator rejects exactly at the first byte after which no valid continuation
 // exists (fail fast, never early, never late). Any violation calls abort().
+#include "tests/framework/utf8_reference.hpp"
 #include "ws/utf8.hpp"
 
 #include <cstdint>
@@ -16,6 +17,8 @@ using namespace tickwire::detail::ws;
 
 namespace {
 
+using tw_test::reference_valid;
+
 [[noreturn]] void fail(const char* what) {
     std::fprintf(stderr, "ws_utf8_fuzz: %s\n", what);
     std::abort();
@@ -25,41 +28,6 @@ namespace {
         if (!(c)) fail(#c);                                                                        \
     } while (0)
 
-// True when p[0..n) is a sequence of well-formed UTF-8 code points.
-bool reference_valid(const uint8_t* p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        const uint8_t b = p[i];
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        size_t extra;
-        uint32_t cp, min;
-        if ((b & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = b & 0x1Fu;
-            min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = b & 0x0Fu;
-            min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = b & 0x07u;
-            min = 0x10000;
-        } else
-            return false;
-        if (i + extra >= n) return false;
-        for (size_t k = 1; k <= extra; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 // True when the (at most 4-byte) tail of a valid prefix can still become one valid code point:
 // some completion by continuation bytes makes it valid. Representatives of every continuation

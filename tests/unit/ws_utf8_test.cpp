@@ -1,6 +1,7 @@
 // Tests of the incremental UTF-8 validator (source/ws/utf8.*): the Unicode table 3-7 boundaries,
 // every code point, the rejected forms, fail-fast behaviour and chunking at every position,
 // checked against an independent reference decoder.
+#include "tests/framework/utf8_reference.hpp"
 #include "tests/framework/check.hpp"
 #include "ws/utf8.hpp"
 
@@ -11,48 +12,14 @@ using namespace tickwire::detail::ws;
 
 namespace {
 
+using tw_test::reference_valid;
+
 const uint8_t* u8(const char* s) { return reinterpret_cast<const uint8_t*>(s); }
 
 bool valid(const std::string& s) {
     return utf8_valid(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
-// Reference: decode code point by code point and check the value range, not a DFA.
-// Returns true when the whole input is well-formed UTF-8.
-bool reference_valid(const uint8_t* p, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        const uint8_t b = p[i];
-        size_t extra;
-        uint32_t cp, min;
-        if (b < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((b & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = b & 0x1Fu;
-            min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = b & 0x0Fu;
-            min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = b & 0x07u;
-            min = 0x10000;
-        } else
-            return false;
-        if (i + extra >= n) return false; // truncated
-        for (size_t k = 1; k <= extra; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += extra + 1;
-    }
-    return true;
-}
 
 std::string encode(uint32_t cp) {
     std::string s;
