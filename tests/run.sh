@@ -26,6 +26,7 @@ EXTRA_TESTS=(
     tests/interop/run_tls_interop.sh     # the samples over TLS against openssl, Python, node ws, Chromium
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
+    tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
 )
 
 CONFIG=${TW_CONFIG:-release}
@@ -107,7 +108,7 @@ generate() {
     "$premake" --file=premake5.lua "$action"
 }
 
-build_tests() { make --no-print-directory -C build config="$1" -j2 tickwire_tests; }
+build_tests() { make --no-print-directory -C build config="$1" -j2 tickwire_tests tickwire_soak; }
 
 # An engine workspace that includes tickwire's premake script: it must generate, build, run,
 # and leave tickwire's folder alone.

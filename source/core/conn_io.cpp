@@ -126,7 +126,7 @@ void Engine::read_socket(uint32_t c) noexcept {
     Ring& in = socket_in(s);  // rx, or TLS's ciphertext ring
     bool eof = false;
     while (s.flags & kConnReadable) {
-        if (!in.ensure_block(blocks)) {
+        if (!in.ensure_block_for_read(blocks)) {
             // Pool empty: stop reading; the kernel keeps the bytes until a block frees up.
             ++stats.ring_block_waits;
             wait_for_block(c);
@@ -233,7 +233,7 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
     }
     const uint32_t p = s.peer;
     ConnSlot& peer = conns[p];
-    if (!peer.rx.ensure_block(blocks)) {
+    if (!peer.rx.ensure_block_for_read(blocks)) {
         ++stats.ring_block_waits;
         wait_for_block(c);
         return;
@@ -333,7 +333,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
     if ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty())) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
-    if (!blocks.empty() && block_waiters.size() > 0) {
+    if (blocks.can_read() && block_waiters.size() > 0) {
         uint32_t w;
         if (block_waiters.pop(w)) {
             conns[w].flags &= static_cast<uint16_t>(~kConnWaitBlock);

@@ -151,7 +151,7 @@ void Engine::tls_input(uint32_t c) noexcept {
             if (io.in_used == 0 && io.out_used == 0) break;
             continue;
         }
-        if (!s.rx.ensure_block(blocks)) {
+        if (!s.rx.ensure_block_for_read(blocks)) {
             wait_for_block(c);
             break;
         }
