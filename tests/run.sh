@@ -11,7 +11,7 @@
 #
 # Knobs (environment):
 #   TW_CONFIG=debug         build and run the non-sanitized tests in Debug instead of Release
-#   TW_SKIP="fuzz samples"  skip stages: setup generate release sanitize samples consumer fuzz extra
+#   TW_SKIP="fuzz samples"  skip stages: setup generate release faults sanitize samples consumer fuzz extra
 #   FUZZ_SECONDS=10         seconds per fuzz target
 #   TW_STAGE_TIMEOUT=1200   seconds before a stage is killed and counted as failed
 #   PREMAKE=premake4        force a premake
@@ -138,6 +138,27 @@ if ! skipped release; then
     if [ $generated -eq 1 ] && stage "build $CONFIG" build build_tests "$CONFIG"; then
         stage "tests $CONFIG" tests "$TW_BIN_DIR/tickwire_tests"
     fi
+fi
+
+# The loopback suites again under the platform's injected short reads/writes and EAGAINs
+# (tests/loopback/fault_mode.cpp), with two seeds; the interop cases are left out (their peers'
+# timing is not ours to stretch).
+run_under_faults() {
+    local seed line p=0 f=0
+    for seed in 1 2; do
+        echo "--- TW_FAULT_SEED=$seed"
+        line=$(TW_FAULT_SEED=$seed "$TW_BIN_DIR/tickwire_tests" --exclude=interop | tee /dev/stderr | tail -n 1)
+        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+            p=$((p + BASH_REMATCH[1])); f=$((f + BASH_REMATCH[2]))
+        else
+            f=$((f + 1))
+        fi
+    done
+    echo "$p passed, $f failed"
+    [ "$f" -eq 0 ]
+}
+if ! skipped faults && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ]; then
+    stage "tests $CONFIG under injected faults" tests run_under_faults
 fi
 
 if ! skipped sanitize; then

@@ -106,8 +106,9 @@ void Engine::process_conn(uint32_t c) noexcept {
     case ConnState::Open:
     case ConnState::Closing: {
         const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
-        // TLS: ciphertext already read may wait for room in rx, with nothing new on the socket.
-        if (can_read && ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty()))) read_socket(c);
+        // TLS: input already read (ciphertext, or plaintext inside mbedTLS) may wait for room in
+        // rx, with nothing new on the socket.
+        if (can_read && ((s.flags & kConnReadable) || tls_input_waiting(s))) read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         const bool output = !s.tx.empty() || !tls_idle(s);
         if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
@@ -331,7 +332,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     s.rx.release_if_empty(blocks);
     if (s.flags & kConnInGraveyard) return;
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
-    if ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty())) list(c);
+    if ((s.flags & kConnReadable) || tls_input_waiting(s)) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
     if (blocks.can_read() && block_waiters.size() > 0) {
         uint32_t w;
