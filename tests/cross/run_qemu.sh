@@ -62,7 +62,8 @@ for t in $TARGETS; do
         total_failed=$((total_failed + 1))
         continue
     fi
-    if ! make --no-print-directory -f tests/cross/Makefile TARGET="$tri" -j2; then
+    echo "building tests/cross/Makefile TARGET=$tri"
+    if ! make --no-print-directory -s -f tests/cross/Makefile TARGET="$tri" -j2; then
         echo "$t: build failed"
         total_failed=$((total_failed + 1))
         continue

@@ -3,6 +3,7 @@
 
 #include "tests/loopback/alloc_counter.hpp"
 #include "tests/loopback/harness.hpp"
+#include "tickwire/device_profile.hpp"
 
 using namespace tickwire;
 using tw_test::EventLog;
@@ -94,7 +95,7 @@ static size_t readme_formula(const Config& c) {
 }
 
 TW_TEST(memory_formula_in_readme_matches_required_memory) {
-    Config configs[4];
+    Config configs[5];
     configs[1].max_connections = 100000;          // a big idle server
     configs[1].ring_block_count = 1024;
     configs[2].max_connections = 4;               // a device
@@ -109,6 +110,7 @@ TW_TEST(memory_formula_in_readme_matches_required_memory) {
     configs[2].max_timers = 4;
     configs[3].poller = PollerKind::Poll;
     configs[3].tls.max_sessions = 16;
+    configs[4] = device_profile();                // README, "A constrained device"
     for (const Config& c : configs) {
         const size_t need = Context::required_memory(c);
         const size_t formula = readme_formula(c);
