@@ -213,6 +213,7 @@ if standalone then
     filter "configurations:MinSize"
         optimize "Size"
         defines { "NDEBUG" }
+    filter { "configurations:MinSize", "action:not vs*" }
         buildoptions { "-ffunction-sections", "-fdata-sections" }
         linkoptions { "-Wl,--gc-sections" }
 
