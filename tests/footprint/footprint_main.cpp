@@ -2,7 +2,7 @@
 // tests/footprint/size_table.sh measures it (the linked .text, after --gc-sections, is what a
 // device would carry) and runs it as a check that a build with only some protocols works:
 //   - the context fits in a static buffer of kDeviceProfileBudget (no heap),
-//   - TCP echo over loopback,
+//   - TCP over loopback: bytes from client to server,
 //   - WebSocket: a text message client -> server; without it, ws:// answers UnsupportedScheme,
 //   - SP: PAIR sockets over tcp, one message,
 //   - Sockety: a Message packet encoded and decoded back.
@@ -55,7 +55,7 @@ bool take(Conn c, char* out, size_t cap) {
     return true;
 }
 
-// Accepted/Connected handles of this update, and Data seen.
+// The last Accepted and Connected connections seen.
 struct Seen {
     Conn accepted{}, connected{};
 };
@@ -67,7 +67,7 @@ void drain(Context& ctx, Seen& s) {
     }
 }
 
-void tcp_echo(Context& ctx) {
+void tcp_bytes(Context& ctx) {
     auto l = ctx.listen("tcp://127.0.0.1:0");
     check(l.error == Error::Ok, "tcp listen");
     if (l.error != Error::Ok) return;
@@ -184,7 +184,7 @@ int main() {
     const Error e = ctx.init(cfg, g_arena, sizeof g_arena);
     check(e == Error::Ok, "init in a static buffer");
     if (e == Error::Ok) {
-        tcp_echo(ctx);
+        tcp_bytes(ctx);
         websocket(ctx);
 #if TICKWIRE_WITH_SP
         sp_pair(ctx);
