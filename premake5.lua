@@ -113,6 +113,57 @@ function tickwire.link()
     if target_os() == "windows" then links(tickwire.windows_links) end
 end
 
+-- Protocols compiled in: --protocols=ws,sp,sockety (default: all). A protocol left out loses its
+-- source folders and gets TICKWIRE_NO_<NAME>; the engine then links its hooks from
+-- source/core/without_<name>.cpp (source/core/protocols.hpp). With any left out, the standalone
+-- build has the library and tickwire_footprint only (the tests and samples need every protocol).
+newoption {
+    trigger = "protocols",
+    value = "LIST",
+    description = "Protocols compiled in, comma-separated: ws,sp,sockety (default: all; none: the core alone)",
+}
+local PROTOCOLS = {
+    { name = "ws", dirs = { "ws", "http" }, define = "TICKWIRE_NO_WEBSOCKET" },
+    { name = "sp", dirs = { "sp" }, define = "TICKWIRE_NO_SP" },
+    { name = "sockety", dirs = { "sockety" }, define = "TICKWIRE_NO_SOCKETY" },
+}
+local function chosen_protocols()
+    local chosen, all = {}, true
+    local text = _OPTIONS["protocols"]
+    for _, p in ipairs(PROTOCOLS) do chosen[p.name] = text == nil or text == "" or text == "all" end
+    if not chosen.ws and text ~= "none" then  -- "none": the core alone (tcp, ipc, inproc, TLS)
+        for name in text:gmatch("[^,%s]+") do
+            if chosen[name] == nil then
+                error("tickwire: --protocols: unknown protocol '" .. name .. "' (known: ws, sp, sockety)", 0)
+            end
+            chosen[name] = true
+        end
+    end
+    for _, p in ipairs(PROTOCOLS) do all = all and chosen[p.name] end
+    return chosen, all
+end
+local PROTOCOLS_CHOSEN, ALL_PROTOCOLS = chosen_protocols()
+-- A build with some protocols left out gets folders of its own (build/bin/minsize-ws/, ...):
+-- its objects differ by their defines, which make cannot see.
+local PROTOCOLS_SUFFIX = ""
+if not ALL_PROTOCOLS then
+    local names = {}
+    for _, p in ipairs(PROTOCOLS) do
+        if PROTOCOLS_CHOSEN[p.name] then table.insert(names, p.name) end
+    end
+    PROTOCOLS_SUFFIX = "-" .. (#names > 0 and table.concat(names, "_") or "none")
+end
+
+-- Leaves the protocols that were not chosen out of the current project.
+local function protocol_settings()
+    for _, p in ipairs(PROTOCOLS) do
+        if not PROTOCOLS_CHOSEN[p.name] then
+            for _, dir in ipairs(p.dirs) do removefiles { ROOT .. "/source/" .. dir .. "/**.cpp" } end
+            defines { p.define }
+        end
+    end
+end
+
 -- The language settings of every tickwire project (library, tests, samples).
 local function cxx_settings()
     language "C++"
@@ -125,14 +176,14 @@ local function cxx_settings()
     filter {}
 end
 
-local CONFIGS = { "Debug", "Release", "Sanitize" }
+local CONFIGS = { "Debug", "Release", "Sanitize", "MinSize" }
 
 -- Standalone outputs: build/bin/<config>/ for binaries, build/obj/<config>/<project>/ for objects.
 local function standalone_outputs(name)
     for _, cfg in ipairs(CONFIGS) do
         filter("configurations:" .. cfg)
-            targetdir(ROOT .. "/build/bin/" .. cfg:lower())
-            objdir(ROOT .. "/build/obj/" .. cfg:lower() .. "/" .. name)
+            targetdir(ROOT .. "/build/bin/" .. cfg:lower() .. PROTOCOLS_SUFFIX)
+            objdir(ROOT .. "/build/obj/" .. cfg:lower() .. PROTOCOLS_SUFFIX .. "/" .. name)
     end
     filter {}
 end
@@ -156,6 +207,15 @@ if standalone then
         symbols "On"
         buildoptions { "-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all" }
         linkoptions { "-fsanitize=address,undefined" }
+
+    -- For devices (README, "A constrained device"): -Os, each function in its own section, and
+    -- the linker drops what the program does not reach.
+    filter "configurations:MinSize"
+        optimize "Size"
+        defines { "NDEBUG" }
+    filter { "configurations:MinSize", "action:not vs*" }
+        buildoptions { "-ffunction-sections", "-fdata-sections" }
+        linkoptions { "-Wl,--gc-sections" }
 
     -- Warnings are errors here, not in an engine that includes us with a newer compiler.
     filter "action:not vs*"
@@ -181,6 +241,7 @@ project "tickwire"
     filter "system:not windows"
         files { ROOT .. "/platform/posix/**.hpp", ROOT .. "/platform/posix/**.cpp" }
     filter {}
+    protocol_settings()
 
     if standalone then
         standalone_outputs("tickwire")
@@ -201,6 +262,21 @@ project "tickwire"
     end
 
 if standalone then
+    -------------------------------------------------------------------------------------------
+    -- The smallest program that uses each compiled-in protocol: it checks that the build
+    -- works and is what tests/footprint/size_table.sh measures.
+    -------------------------------------------------------------------------------------------
+    project "tickwire_footprint"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files { ROOT .. "/tests/footprint/footprint_main.cpp" }
+        protocol_settings()
+        tickwire.link()
+        standalone_outputs("tickwire_footprint")
+end
+
+if standalone and ALL_PROTOCOLS then
     -------------------------------------------------------------------------------------------
     -- Tests: one binary; its runner takes name substrings to filter cases.
     -------------------------------------------------------------------------------------------
@@ -277,7 +353,7 @@ if standalone then
             sample_project(path.getname(dir), dir, cpps)
         end
     end
-else
+elseif not standalone then
     -- Hand scope back to the includer's workspace (no project, no filter open).
     workspace(includer.name)
 end

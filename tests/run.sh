@@ -27,6 +27,8 @@ EXTRA_TESTS=(
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
+    tests/cross/run_qemu.sh              # unit + loopback suites on s390x (big-endian), aarch64, armhf (32-bit) under qemu-user
+    tests/footprint/size_table.sh        # each protocol set builds (-Os) and works on the device profile; code sizes
 )
 
 CONFIG=${TW_CONFIG:-release}

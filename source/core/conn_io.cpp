@@ -432,6 +432,10 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
     if (!events.push(ev)) ++stats.events_dropped;
 }
 
+void Engine::defer_slot(uint64_t slot) noexcept {
+    if (slot && !deferred_slots.push(slot)) (void)messages.release(slot);
+}
+
 // What a connection's protocol holds besides its rings: a file, a message being assembled; the
 // close reason goes back at the next update, after the Closed event that shows it.
 void Engine::release_protocol(ConnSlot& s) noexcept {

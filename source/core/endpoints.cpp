@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/engine.hpp"
+#include "core/protocols.hpp"
 
 namespace tickwire::detail {
 
@@ -19,7 +20,11 @@ bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
     case Scheme::Ipc: out = Transport::Ipc; return true;
     case Scheme::Inproc: out = Transport::Inproc; return true;
     case Scheme::Ws:
-    case Scheme::Wss: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
+    case Scheme::Wss:
+        if (!kWithWebSocket) return false;  // not compiled in (premake --protocols)
+        out = Transport::Tcp;
+        proto = Protocol::WebSocket;
+        return true;
     default: return false;  // sockety: not carried yet
     }
 }

@@ -28,7 +28,14 @@ platform::PollerBackend backend_for(const Config& cfg) noexcept {
 } // namespace
 
 bool config_valid(const Config& cfg) noexcept {
-    return cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
+    // Every count below 2^30, so that the sums of counts the engine makes (deadline records,
+    // poller tokens) cannot wrap a uint32_t.
+    constexpr uint32_t kMaxCount = 1u << 30;
+    if (cfg.max_listeners >= kMaxCount || cfg.max_dialers >= kMaxCount || cfg.max_timers >= kMaxCount ||
+        cfg.event_queue_size >= kMaxCount || cfg.ring_block_count >= kMaxCount || cfg.message_slots >= kMaxCount ||
+        cfg.max_dns_lookups >= kMaxCount || cfg.tls.max_sessions >= kMaxCount)
+        return false;
+    return cfg.max_connections > 0 && cfg.max_connections < kMaxCount && is_pow2(cfg.ring_block_size) &&
            cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
            cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
            cfg.reconnect_max_ms >= cfg.reconnect_min_ms;
@@ -59,8 +66,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* msg_free = a.take<uint32_t>(cfg.message_slots);
     auto* msg_gens = a.take<uint32_t>(cfg.message_slots);
     auto* deferred = a.take<uint64_t>(cfg.message_slots);
-    auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
-    auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
+    auto* blocks = a.take<uint8_t>(uint64_t{cfg.ring_block_count} * cfg.ring_block_size, kCacheLine);
+    auto* slots = a.take<uint8_t>(uint64_t{cfg.message_slots} * cfg.message_slot_size, kCacheLine);
     auto* dns_slots = a.take<dns::DnsLookupSlot>(cfg.max_dns_lookups);
     auto* tls_sessions = a.take<TlsSession>(cfg.tls.max_sessions, kCacheLine);
     auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
@@ -102,7 +109,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         for (uint32_t i = 0; i < cfg.event_queue_size; ++i) new (&events[i]) Event();
         if (e->poller.init(backend_for(cfg), tokens, poller_mem) != Error::Ok) return 0;
     }
-    return a.used() + kCacheLine;  // + alignment slack for a buffer that is not 64-aligned
+    (void)a.take_bytes(kCacheLine, 1);  // alignment slack for a buffer that is not 64-aligned
+    return a.too_big() ? 0 : a.used();  // 0: more than this CPU's size_t can address
 }
 
 Error Engine::start() noexcept {

@@ -106,10 +106,6 @@ uint64_t message_limit(const Engine& e, const WsOptions& o) noexcept {
 
 } // namespace
 
-void Engine::defer_slot(uint64_t slot) noexcept {
-    if (slot && !deferred_slots.push(slot)) (void)messages.release(slot);
-}
-
 bool Engine::next_mask(ws::MaskKey& out) noexcept {
     if (mask_used + 4 > sizeof mask_cache) {
         if (!random.fill(mask_cache, sizeof mask_cache)) return false;
