@@ -95,6 +95,54 @@ local function target_os()
 end
 
 -----------------------------------------------------------------------------------------------
+-- Which mbedTLS: the system's (default), or Debian's source package built here with a fixed heap.
+-----------------------------------------------------------------------------------------------
+newoption {
+    trigger = "mbedtls",
+    value = "KIND",
+    description = "mbedTLS: system (installed libmbedtls-dev, default) or source (deps/, fixed heap)",
+    allowed = {
+        { "system", "the installed mbedTLS (libmbedtls-dev)" },
+        { "source", "deps/mbedtls-<version>/ (tests/mbedtls_source.sh), built with a fixed heap" },
+    },
+}
+newoption {
+    trigger = "mbedtls-version",
+    value = "VERSION",
+    description = "with --mbedtls=source: 3.6 (default, Debian 13's) or 2.28 (Debian 12's)",
+    allowed = { { "3.6", "mbedTLS 3.6 (TLS 1.2 and 1.3)" }, { "2.28", "mbedTLS 2.28 (TLS 1.2)" } },
+}
+local MBEDTLS_SOURCE = _OPTIONS["mbedtls"] == "source"
+local MBEDTLS_VERSION = _OPTIONS["mbedtls-version"] or "3.6"
+local MBEDTLS_DIR = ROOT .. "/deps/mbedtls-" .. MBEDTLS_VERSION
+local MBEDTLS_CONFIG = MBEDTLS_VERSION == "2.28" and "tickwire_mbedtls2_config.h" or "tickwire_mbedtls3_config.h"
+if MBEDTLS_SOURCE and not os.isfile(MBEDTLS_DIR .. "/library/ssl_tls.c") then
+    error("tickwire: " .. MBEDTLS_DIR .. " is missing; run: bash tests/mbedtls_source.sh " .. MBEDTLS_VERSION, 0)
+end
+
+-- Standalone, everything goes to build/; a build for another OS (--os=windows) or with mbedTLS
+-- from source gets a folder of its own below it (build/windows/mbedtls-3.6/bin/release/...), so
+-- that the default build's binaries stay where they are.
+local BUILD = ROOT .. "/build"
+local host_os = os.host and os.host() or _OS -- premake5 / premake4
+if _OPTIONS["os"] and _OPTIONS["os"] ~= host_os then
+    BUILD = BUILD .. "/" .. _OPTIONS["os"]
+end
+if MBEDTLS_SOURCE then BUILD = BUILD .. "/mbedtls-" .. MBEDTLS_VERSION end
+
+-- mbedTLS's headers and configuration, for mbedTLS itself and for tickwire's source/crypto (both
+-- must see the same structures). MBEDTLS_CONFIG_FILE is a quoted string: make passes the
+-- definition through a shell, Visual Studio does not.
+local function mbedtls_source_settings()
+    includedirs { MBEDTLS_DIR .. "/include", ROOT .. "/source/crypto/mbedtls_config" }
+    filter "action:vs*"
+        defines { 'MBEDTLS_CONFIG_FILE="' .. MBEDTLS_CONFIG .. '"' }
+    filter "action:not vs*"
+        defines { 'MBEDTLS_CONFIG_FILE=\\"' .. MBEDTLS_CONFIG .. '\\"' }
+    filter {}
+end
+
+-----------------------------------------------------------------------------------------------
 -- The usage function consumers call from inside their own project.
 -----------------------------------------------------------------------------------------------
 tickwire = {
@@ -102,6 +150,7 @@ tickwire = {
     mbedtls_links = { "mbedtls", "mbedx509", "mbedcrypto" }, -- in link order
     windows_links = { "ws2_32", "bcrypt" },
 }
+if MBEDTLS_SOURCE then tickwire.mbedtls_links = { "tickwire_mbedtls" } end
 
 -- Adds tickwire's public include path, links the library and the system libraries it needs.
 -- It decides Windows by the target OS instead of a `filter`, because a filter here would reset
@@ -131,8 +180,8 @@ local CONFIGS = { "Debug", "Release", "Sanitize" }
 local function standalone_outputs(name)
     for _, cfg in ipairs(CONFIGS) do
         filter("configurations:" .. cfg)
-            targetdir(ROOT .. "/build/bin/" .. cfg:lower())
-            objdir(ROOT .. "/build/obj/" .. cfg:lower() .. "/" .. name)
+            targetdir(BUILD .. "/bin/" .. cfg:lower())
+            objdir(BUILD .. "/obj/" .. cfg:lower() .. "/" .. name)
     end
     filter {}
 end
@@ -143,7 +192,7 @@ end
 if standalone then
     workspace "tickwire"
         configurations(CONFIGS)
-        location(ROOT .. "/build")
+        location(BUILD)
 
     filter "configurations:Debug"
         symbols "On"
@@ -161,6 +210,28 @@ if standalone then
     filter "action:not vs*"
         buildoptions { "-Werror" }
     filter {}
+end
+
+-- Where a library project writes its makefile, objects and archive: build/ standalone, beside the
+-- includer's workspace otherwise.
+local function library_outputs(name)
+    if standalone then
+        standalone_outputs(name)
+    elseif PREMAKE4 then
+        -- No tokens in premake4: put everything beside the includer's solution, per configuration.
+        local base = includer.location or includer.basedir
+        location(base)
+        for _, cfg in ipairs(includer.configurations or {}) do
+            configuration(cfg)
+                targetdir(base .. "/bin/" .. cfg:lower())
+                objdir(base .. "/obj/" .. cfg:lower() .. "/" .. name)
+        end
+        configuration {}
+    else
+        location "%{wks.location}"
+        targetdir "%{wks.location}/bin/%{cfg.buildcfg}"
+        objdir "%{wks.location}/obj/%{cfg.buildcfg}/%{prj.name}"
+    end
 end
 
 -----------------------------------------------------------------------------------------------
@@ -181,24 +252,22 @@ project "tickwire"
     filter "system:not windows"
         files { ROOT .. "/platform/posix/**.hpp", ROOT .. "/platform/posix/**.cpp" }
     filter {}
+    if MBEDTLS_SOURCE then mbedtls_source_settings() end
 
-    if standalone then
-        standalone_outputs("tickwire")
-    elseif PREMAKE4 then
-        -- No tokens in premake4: put everything beside the includer's solution, per configuration.
-        local base = includer.location or includer.basedir
-        location(base)
-        for _, cfg in ipairs(includer.configurations or {}) do
-            configuration(cfg)
-                targetdir(base .. "/bin/" .. cfg:lower())
-                objdir(base .. "/obj/" .. cfg:lower() .. "/tickwire")
-        end
-        configuration {}
-    else
-        location "%{wks.location}"
-        targetdir "%{wks.location}/bin/%{cfg.buildcfg}"
-        objdir "%{wks.location}/obj/%{cfg.buildcfg}/%{prj.name}"
-    end
+    library_outputs("tickwire")
+
+-- mbedTLS from Debian's source package (--mbedtls=source): mbedTLS's own C files, nothing else,
+-- with tickwire's configuration (source/crypto/mbedtls_config/). Built without tickwire's
+-- warning flags: it is not our code.
+if MBEDTLS_SOURCE then
+    project "tickwire_mbedtls"
+        kind "StaticLib"
+        language "C"
+        files { MBEDTLS_DIR .. "/library/*.c" }
+        includedirs { MBEDTLS_DIR .. "/library" }
+        mbedtls_source_settings()
+        library_outputs("tickwire_mbedtls")
+end
 
 if standalone then
     -------------------------------------------------------------------------------------------

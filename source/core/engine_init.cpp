@@ -4,6 +4,7 @@
 #include <new>
 
 #include "core/engine.hpp"
+#include "crypto/tls_heap.hpp"
 #include "platform/clock.hpp"
 
 namespace tickwire::detail {
@@ -16,6 +17,12 @@ bool is_pow2(uint32_t v) noexcept { return v && (v & (v - 1)) == 0; }
 uint32_t ready_batch(const Config& cfg) noexcept {
     const uint32_t tokens = cfg.max_connections + cfg.max_listeners;
     return tokens < 1024 ? tokens : 1024;
+}
+
+// mbedTLS's fixed heap, where the build has one (crypto/tls_heap.hpp) and TLS is configured.
+size_t tls_heap_bytes(const Config& cfg) noexcept {
+    if (cfg.tls.max_sessions == 0 || !tls_heap::fixed()) return 0;
+    return cfg.tls.heap_bytes ? cfg.tls.heap_bytes : tls_heap::default_bytes(cfg.tls.max_sessions);
 }
 
 platform::PollerBackend backend_for(const Config& cfg) noexcept {
@@ -65,6 +72,7 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* tls_sessions = a.take<TlsSession>(cfg.tls.max_sessions, kCacheLine);
     auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
     auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
+    auto* mbedtls_heap = a.take<uint8_t>(tls_heap_bytes(cfg), 16);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -84,6 +92,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->deferred_slots.init(deferred, cfg.message_slots);
         e->tls_sessions = tls_sessions;
         e->tls_free = tls_free;
+        e->tls_heap = tls_heap_bytes(cfg) ? mbedtls_heap : nullptr;
+        e->tls_heap_size = tls_heap_bytes(cfg);
         for (uint32_t i = 0; i < cfg.tls.max_sessions; ++i) new (&tls_sessions[i]) TlsSession();
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
@@ -105,6 +115,11 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
 Error Engine::start() noexcept {
     now_us = platform::monotonic_us();
     stats.memory_bytes = memory_size;
+    // mbedTLS's heap first: Random and TLS below already allocate through mbedTLS.
+    if (tls_heap && !tls_heap::acquire(tls_heap, tls_heap_size, this)) {
+        log(LogLevel::Error, "TLS: mbedTLS's fixed heap is held by another Context (one per process)");
+        return Error::TlsError;
+    }
     if (!random.init()) return Error::SystemError;  // no entropy: no masks, no DNS ids
     const Error t = tls_init();
     if (t != Error::Ok) return t;
@@ -128,6 +143,7 @@ void Engine::stop() noexcept {
     dns_shutdown();
     for (uint32_t i = 0; i < config.tls.max_sessions; ++i) tls_sessions[i].~TlsSession();
     tls_credentials.reset();
+    tls_heap::release(this);  // after everything of ours that mbedTLS allocated is freed
     poller.destroy();
 }
 
