@@ -27,6 +27,7 @@ EXTRA_TESTS=(
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/mbedtls_source_check.sh        # mbedTLS 3.6 built from Debian's source with a fixed heap: suite + zero allocation with TLS
+    tests/cross/run_windows.sh           # platform/windows: mingw-w64 build (mbedTLS 3.6 from source) run under wine
 )
 
 CONFIG=${TW_CONFIG:-release}

@@ -84,6 +84,8 @@ static size_t readme_formula(const Config& c) {
     const size_t C = c.max_connections, L = c.max_listeners, D = c.max_dialers, T = c.max_timers;
     const size_t tokens = C + L + 2;
     const size_t batch = C + L < 1024 ? C + L : 1024;
+    // poll(): a pollfd and two indexes per socket, 16 bytes; 24 on 64-bit Windows (WSAPOLLFD).
+    const size_t poll_entry = tickwire::platform::Poller::memory_needed(tickwire::platform::PollerBackend::Poll, 1);
     const bool epoll = c.poller == PollerKind::Epoll ||
                        (c.poller == PollerKind::Auto && tickwire::platform::Poller::default_backend() ==
                                                             tickwire::platform::PollerBackend::Epoll);
@@ -91,7 +93,7 @@ static size_t readme_formula(const Config& c) {
          + C * 232                                // per connection: state + list entries + deadline
          + L * 224 + D * 760 + T * 40             // listeners, dialers, user timers
          + size_t{c.event_queue_size} * 88        // events
-         + batch * 8 + (epoll ? 512 * 12 : tokens * 16)  // poller
+         + batch * 8 + (epoll ? 512 * 12 : tokens * poll_entry)  // poller
          + size_t{c.ring_block_count} * (c.ring_block_size + 4)
          + size_t{c.message_slots} * (c.message_slot_size + 16)
          + (c.max_dns_lookups ? size_t{c.max_dns_lookups} * 504 + c.hosts_file_max : 0)
