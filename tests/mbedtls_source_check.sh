@@ -13,10 +13,11 @@
 set -u -o pipefail
 cd "$(dirname "$0")/.."
 version=${MBEDTLS_VERSION:-3.6}
-premake=${PREMAKE:-}
-if [ -z "$premake" ]; then
-    if command -v premake5 >/dev/null 2>&1; then premake="premake5 gmake2"; else premake="premake4 --file=premake5.lua gmake"; fi
-fi
+# premake with options (they must come before the action).
+run_premake() {
+    if [ "${PREMAKE:-}" != premake4 ] && command -v premake5 >/dev/null 2>&1; then premake5 "$@" gmake2
+    else premake4 --file=premake5.lua "$@" gmake; fi
+}
 passed=0
 failed=0
 finish() {
@@ -26,7 +27,7 @@ finish() {
 }
 
 bash tests/mbedtls_source.sh "$version" || { echo "mbedTLS $version source could not be fetched"; failed=1; finish; }
-$premake --mbedtls=source --mbedtls-version="$version" >/dev/null || { failed=1; finish; }
+run_premake --mbedtls=source --mbedtls-version="$version" >/dev/null || { failed=1; finish; }
 dir=build/mbedtls-$version
 skip=(--skip=tls_tcp_ --skip=tls_wss_ --skip=tls_handshake_failures --skip=tls_plaintext_peers)
 for config in release sanitize; do

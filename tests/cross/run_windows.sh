@@ -27,13 +27,14 @@ finish() {
 for tool in x86_64-w64-mingw32-g++ wine; do
     command -v "$tool" >/dev/null 2>&1 || { echo "run_windows: $tool missing (bash tests/setup.sh)"; failed=1; finish; }
 done
-premake=${PREMAKE:-}
-if [ -z "$premake" ]; then
-    if command -v premake5 >/dev/null 2>&1; then premake="premake5 gmake2"; else premake="premake4 --file=premake5.lua gmake"; fi
-fi
+# premake with options (they must come before the action).
+run_premake() {
+    if [ "${PREMAKE:-}" != premake4 ] && command -v premake5 >/dev/null 2>&1; then premake5 "$@" gmake2
+    else premake4 --file=premake5.lua "$@" gmake; fi
+}
 
 bash tests/mbedtls_source.sh 3.6 >/dev/null || { echo "run_windows: no mbedTLS source"; failed=1; finish; }
-$premake --os=windows --mbedtls=source --mbedtls-version=3.6 >/dev/null || { failed=1; finish; }
+run_premake --os=windows --mbedtls=source --mbedtls-version=3.6 >/dev/null || { failed=1; finish; }
 dir=build/windows/mbedtls-3.6
 cross=(CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ AR=x86_64-w64-mingw32-ar)
 if ! make -C "$dir" config=release -j2 "${cross[@]}" tickwire_tests >"$dir/make.log" 2>&1; then
