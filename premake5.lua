@@ -255,6 +255,10 @@ project "tickwire"
     }
     filter "system:windows"
         files { ROOT .. "/platform/windows/**.hpp", ROOT .. "/platform/windows/**.cpp" }
+        -- Windows 10 or newer: WSAPoll, and AF_UNIX for ipc:// (platform/windows/socket.cpp).
+        defines { "_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX" }
+    filter "action:vs*"
+        defines { "_CRT_SECURE_NO_WARNINGS" } -- fopen & co. are used with their sizes checked
     filter "system:not windows"
         files { ROOT .. "/platform/posix/**.hpp", ROOT .. "/platform/posix/**.cpp" }
     filter {}
