@@ -130,10 +130,10 @@ TW_TEST(memory_formula_in_readme_matches_required_memory) {
 }
 
 TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
-    if (!tw_test::allocation_counting()) {
-        std::printf("    this C library's allocations cannot be counted: not measured\n");
-        return;
-    }
+    // Where allocations cannot be counted (Windows' CRT) the traffic still runs; only the counts
+    // are not checked.
+    const bool counting = tw_test::allocation_counting();
+    if (!counting) std::printf("    this C library's allocations cannot be counted: not measured\n");
     Config cfg;
     cfg.max_connections = 64;
     cfg.ring_block_count = 64;
@@ -204,7 +204,7 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
     for (int round = 0; round < 60 && ok; ++round) ok = run_round(round % 2 ? url : "inproc://alloc");
     const uint64_t after = tw_test::allocation_count();
     CHECK(ok);
-    CHECK_EQ(after - before, 0u);
+    if (counting) CHECK_EQ(after - before, 0u);
     CHECK(connects >= 60 * 16);
     CHECK(messages >= 60 * 160);
     CHECK(closes >= 60 * 32);
@@ -258,6 +258,7 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
     bool ws_ok = true;
     for (int round = 0; round < 20 && ws_ok; ++round) ws_ok = ws_round();
     CHECK(ws_ok);
+    if (!counting) return;
     CHECK_EQ(tw_test::allocation_count() - ws_before, 0u);
 
     // The counter really counts: one allocation of our own moves it by one.
@@ -271,10 +272,8 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
 // (--mbedtls=source). Against a system mbedTLS they cannot: mbedTLS takes its record buffers
 // from the C heap for every connection, and this test shows that it does.
 TW_TEST(memory_no_allocation_across_tls_connections_with_the_fixed_heap) {
-    if (!tw_test::allocation_counting()) {
-        std::printf("    this C library's allocations cannot be counted: not measured\n");
-        return;
-    }
+    const bool counting = tw_test::allocation_counting();
+    if (!counting) std::printf("    this C library's allocations cannot be counted: not measured\n");
     if (!tw_tls_test::cert_dir()) {
         CHECK(!"no test certificates (openssl missing?)");
         return;
@@ -357,6 +356,10 @@ TW_TEST(memory_no_allocation_across_tls_connections_with_the_fixed_heap) {
     for (int round = 0; round < 10 && ok; ++round) ok = tls_round();
     CHECK(ok);
     const uint64_t allocations = tw_test::allocation_count() - before;
+    if (!counting) {
+        std::printf("    80 TLS connections exchanged and closed\n");
+        return;
+    }
     if (tickwire::detail::tls_heap::fixed()) {
         CHECK_EQ(allocations, 0u);
     } else {
