@@ -1,5 +1,6 @@
 // Memory: the one layout function that both measures (required_memory) and carves (init), and
 // the start/stop of an engine.
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -38,7 +39,8 @@ bool config_valid(const Config& cfg) noexcept {
     return cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
            cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
            cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
-           cfg.reconnect_max_ms >= cfg.reconnect_min_ms;
+           cfg.reconnect_max_ms >= cfg.reconnect_min_ms &&
+           cfg.tls.heap_bytes <= SIZE_MAX / 4;  // the layout's sum cannot wrap
 }
 
 // Lays the engine's tables out in [base, base+size). With base == nullptr it only measures.

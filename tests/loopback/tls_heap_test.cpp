@@ -1,6 +1,7 @@
 // mbedTLS's fixed heap (crypto/tls_heap.hpp, --mbedtls=source builds): one Context at a time owns
 // it, a heap too small fails cleanly, and the heap is given back when its Context goes. Against a
 // system mbedTLS the same configurations simply work (the heap size is ignored).
+#include <cstdint>
 #include <string>
 
 #include "crypto/tls_heap.hpp"
@@ -65,6 +66,9 @@ TW_TEST(tls_heap_is_in_required_memory) {
     big.tls.heap_bytes = 300 * 1024;
     const size_t grown = Context::required_memory(big) - Context::required_memory(small);
     CHECK_EQ(grown, tls_heap::fixed() ? size_t{200 * 1024} : size_t{0});
+    Config absurd = small;  // would wrap the layout's sum: refused in every build
+    absurd.tls.heap_bytes = SIZE_MAX;
+    CHECK_EQ(Context::required_memory(absurd), 0u);
     Config defaults = small;
     defaults.tls.heap_bytes = 0;
     Config no_tls = defaults;
