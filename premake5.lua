@@ -115,7 +115,6 @@ newoption {
 local MBEDTLS_SOURCE = _OPTIONS["mbedtls"] == "source"
 local MBEDTLS_VERSION = _OPTIONS["mbedtls-version"] or "3.6"
 local MBEDTLS_DIR = ROOT .. "/deps/mbedtls-" .. MBEDTLS_VERSION
-local MBEDTLS_CONFIG = MBEDTLS_VERSION == "2.28" and "tickwire_mbedtls2_config.h" or "tickwire_mbedtls3_config.h"
 if MBEDTLS_SOURCE and not os.isfile(MBEDTLS_DIR .. "/library/ssl_tls.c") then
     error("tickwire: " .. MBEDTLS_DIR .. " is missing; run: bash tests/mbedtls_source.sh " .. MBEDTLS_VERSION, 0)
 end
@@ -131,15 +130,14 @@ end
 if MBEDTLS_SOURCE then BUILD = BUILD .. "/mbedtls-" .. MBEDTLS_VERSION end
 
 -- mbedTLS's headers and configuration, for mbedTLS itself and for tickwire's source/crypto (both
--- must see the same structures). MBEDTLS_CONFIG_FILE is a quoted string: make passes the
--- definition through a shell, Visual Studio does not.
+-- must see the same structures). The configuration comes in by include order, not by a
+-- MBEDTLS_CONFIG_FILE="..." define (whose quotes make, shells and Visual Studio each escape
+-- differently): source/crypto/mbedtls_config/v<major>/mbedtls/ holds a file named like
+-- mbedTLS's own configuration header, found first.
 local function mbedtls_source_settings()
-    includedirs { MBEDTLS_DIR .. "/include", ROOT .. "/source/crypto/mbedtls_config" }
-    filter "action:vs*"
-        defines { 'MBEDTLS_CONFIG_FILE="' .. MBEDTLS_CONFIG .. '"' }
-    filter "action:not vs*"
-        defines { 'MBEDTLS_CONFIG_FILE=\\"' .. MBEDTLS_CONFIG .. '\\"' }
-    filter {}
+    local shadow = ROOT .. "/source/crypto/mbedtls_config/" .. (MBEDTLS_VERSION == "2.28" and "v2" or "v3")
+    includedirs { shadow, MBEDTLS_DIR .. "/include" }
+    defines { "TICKWIRE_MBEDTLS_SOURCE" } -- crypto/tls_heap.cpp checks the configuration took
 end
 
 -----------------------------------------------------------------------------------------------

@@ -2,6 +2,12 @@
 
 #include "crypto/mbedtls_compat.hpp"
 
+// The --mbedtls=source build must see tickwire's configuration, not mbedTLS's default one (the
+// include order in premake5.lua decides which): without it there would be no fixed heap.
+#if defined(TICKWIRE_MBEDTLS_SOURCE) && !defined(TICKWIRE_MBEDTLS3_CONFIG_H) && !defined(TICKWIRE_MBEDTLS2_CONFIG_H)
+#error "--mbedtls=source build without source/crypto/mbedtls_config: check the include order"
+#endif
+
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C) && defined(MBEDTLS_PLATFORM_MEMORY)
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/platform.h"

@@ -1,8 +1,9 @@
 /* mbedTLS 3.6 configuration for tickwire's `--mbedtls=source` build (premake5.lua): only what
  * source/crypto uses, and every allocation from one fixed buffer.
  *
- * Used as MBEDTLS_CONFIG_FILE both for mbedTLS's own sources and for tickwire's, so that both
- * see the same structures. What tickwire needs, and why each group is here:
+ * Read in place of mbedTLS's own configuration (v3/mbedtls/mbedtls_config.h includes it) by
+ * mbedTLS's sources and by tickwire's, so that both see the same structures. What tickwire
+ * needs, and why each group is here:
  *   TLS 1.2 and 1.3, client and server, ECDHE-ECDSA and ECDHE-RSA key exchange (TLS 1.3 needs
  *     PSA crypto, HKDF and RSA-PSS), SNI, ALPN; no renegotiation, no DTLS, no PSK;
  *   AES-GCM and ChaCha20-Poly1305 record protection;
