@@ -6,12 +6,11 @@ namespace tickwire::platform {
 
 // QueryPerformanceCounter: monotonic, and its frequency is fixed at boot.
 int64_t monotonic_us() noexcept {
-    static int64_t frequency = 0;
-    if (frequency == 0) {
+    static const int64_t frequency = [] {  // once, thread-safe (contexts may live on several threads)
         LARGE_INTEGER f;
         QueryPerformanceFrequency(&f);
-        frequency = f.QuadPart > 0 ? f.QuadPart : 1;
-    }
+        return f.QuadPart > 0 ? static_cast<int64_t>(f.QuadPart) : int64_t{1};
+    }();
     LARGE_INTEGER now;
     QueryPerformanceCounter(&now);
     // Split so that ticks * 1e6 cannot overflow for counters that run for years.

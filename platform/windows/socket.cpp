@@ -54,14 +54,14 @@ static Error map_wsa(int e) noexcept {
 
 static Error last_error() noexcept { return map_wsa(WSAGetLastError()); }
 
-// WSAStartup once per process; false if Winsock is unavailable.
+// WSAStartup once per process (thread-safe: contexts may live on several threads); false if
+// Winsock is unavailable.
 static bool winsock_ready() noexcept {
-    static int state = 0;  // 0: not tried, 1: ready, -1: failed
-    if (state == 0) {
+    static const bool ready = [] {
         WSADATA data;
-        state = WSAStartup(MAKEWORD(2, 2), &data) == 0 ? 1 : -1;
-    }
-    return state == 1;
+        return WSAStartup(MAKEWORD(2, 2), &data) == 0;
+    }();
+    return ready;
 }
 
 static SOCKET sock(SocketHandle s) noexcept { return static_cast<SOCKET>(s); }

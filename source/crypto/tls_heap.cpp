@@ -18,10 +18,14 @@
 #define TW_TLS_FIXED_HEAP 0
 #endif
 
+#include <atomic>
+
 namespace tickwire::detail::tls_heap {
 
 namespace {
-const void* g_owner = nullptr;
+// Atomic so that two Contexts starting on two threads cannot both take the heap. (mbedTLS's
+// buffer allocator itself has no lock: only the owner's thread may use mbedTLS meanwhile.)
+std::atomic<const void*> g_owner{nullptr};
 
 #if TW_TLS_FIXED_HEAP
 // PSA keeps global state (key slots, its own random generator) in mbedTLS's heap; it must not
@@ -46,10 +50,11 @@ size_t default_bytes(uint32_t sessions) noexcept {
 
 bool acquire(void* buffer, size_t size, const void* owner) noexcept {
 #if TW_TLS_FIXED_HEAP
-    if (g_owner != nullptr || buffer == nullptr || owner == nullptr) return false;
+    if (buffer == nullptr || owner == nullptr) return false;
+    const void* none = nullptr;
+    if (!g_owner.compare_exchange_strong(none, owner)) return false;
     free_psa_state();  // set up on the C heap by mbedTLS use before this Context
     mbedtls_memory_buffer_alloc_init(static_cast<unsigned char*>(buffer), size);
-    g_owner = owner;
     return true;
 #else
     (void)buffer;
@@ -61,17 +66,17 @@ bool acquire(void* buffer, size_t size, const void* owner) noexcept {
 
 void release(const void* owner) noexcept {
 #if TW_TLS_FIXED_HEAP
-    if (owner == nullptr || owner != g_owner) return;
+    if (owner == nullptr || owner != g_owner.load()) return;
     free_psa_state();
     mbedtls_memory_buffer_alloc_free();
     // mbedTLS's own defaults (MBEDTLS_PLATFORM_STD_CALLOC / _FREE).
     mbedtls_platform_set_calloc_free(std::calloc, std::free);
-    g_owner = nullptr;
+    g_owner.store(nullptr);
 #else
     (void)owner;
 #endif
 }
 
-const void* owner() noexcept { return g_owner; }
+const void* owner() noexcept { return g_owner.load(); }
 
 } // namespace tickwire::detail::tls_heap

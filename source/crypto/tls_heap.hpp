@@ -8,7 +8,8 @@
 // may hold it (the one that initialises with tls.max_sessions > 0 first); another one that wants
 // TLS meanwhile fails to initialise with Error::TlsError until the first is destroyed. While a
 // Context holds the heap, any other mbedTLS use in the process (TlsCredentials or TlsSession
-// objects of your own) draws from it too, and must be freed before that Context is.
+// objects of your own) draws from it too, must happen on that Context's thread (the allocator
+// has no lock), and must be freed before that Context is.
 #pragma once
 #include <cstddef>
 #include <cstdint>
