@@ -123,9 +123,10 @@ end
 -- from source gets a folder of its own below it (build/windows/mbedtls-3.6/bin/release/...), so
 -- that the default build's binaries stay where they are.
 local BUILD = ROOT .. "/build"
-local host_os = os.host and os.host() or _OS -- premake5 / premake4
-if _OPTIONS["os"] and _OPTIONS["os"] ~= host_os then
-    BUILD = BUILD .. "/" .. _OPTIONS["os"]
+local host_os = os.host and os.host() or _OS              -- premake5 / premake4
+local target_option = _OPTIONS["target-os"] or _OPTIONS["os"] -- premake5 (newer) / both
+if target_option and target_option ~= host_os then
+    BUILD = BUILD .. "/" .. target_option
 end
 if MBEDTLS_SOURCE then BUILD = BUILD .. "/mbedtls-" .. MBEDTLS_VERSION end
 
