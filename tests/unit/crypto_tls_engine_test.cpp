@@ -26,9 +26,9 @@
 extern "C" size_t __sanitizer_get_current_allocated_bytes(void);
 #else
 #include <malloc.h>
+#endif
 #if defined(__GLIBC__) || defined(TW_TEST_ASAN)
 #define TW_TEST_HEAP_BYTES 1  // mallinfo2 (glibc) or the sanitizer's count
-#endif
 #endif
 
 using namespace tickwire::detail;
