@@ -22,6 +22,8 @@ packages=(
     nodejs npm                 # Node.js WebSocket peer (ws) and browser driver
     chromium chromium-driver   # browser tests
     valgrind                   # memory checks and instruction counts
+    dpkg-dev                   # dpkg-source: unpacks mbedTLS's Debian source (tests/mbedtls_source.sh)
+    mingw-w64 wine wine64      # the Windows back end: cross-compiled, tests run under wine
 )
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -211,6 +211,8 @@ struct Engine {
     uint32_t* tls_free = nullptr;
     uint32_t tls_free_count = 0;
     bool tls_ready = false;
+    void* tls_heap = nullptr;        // mbedTLS's fixed heap (--mbedtls=source builds), or nullptr
+    size_t tls_heap_size = 0;
     Random random;                   // CTR-DRBG: mask keys, handshake nonces, DNS ids
     uint8_t mask_cache[64] = {};     // random bytes drawn ahead, 4 per masked frame
     uint32_t mask_used = 64;
