@@ -212,7 +212,8 @@ bool starts(const SpMessage& m, const char* text) {
     return m.size >= n && std::memcmp(m.data, text, n) == 0;
 }
 
-// Our socket reaches the peers: listens on `url` (peers dial it) or dials each of `urls`.
+// Our socket reaches the peers: listens on `url` (peers dial it) or dials each of `urls`. Called
+// before the peers start: nngcat gives up when its first dial is refused, our dialers retry.
 void connect(const Setup& st, SpSocket& s, const Url* const* urls, int n) {
     if (st.we_listen) {
         for (int i = 0; i < n; ++i) REQUIRE(s.listen(urls[i]->s).ok());
@@ -242,9 +243,9 @@ void sc_our_req(const Setup& st) {
     spec.urls[0] = &u;
     spec.nurls = 1;
     spec.listens = !st.we_listen;
+    connect(st, req, urls, 1);
     Peer peer;
     REQUIRE(peer.start(st.tool, spec));
-    connect(st, req, urls, 1);
     REQUIRE(run(ctx, 5000, [&] { return req.ready_pipes() == 1; }));
     int answered = 0;
     for (int i = 0; i < 50; ++i) {
@@ -280,8 +281,9 @@ void sc_our_rep(const Setup& st) {
     Url u[4];
     const Url* urls[4];
     for (int k = 0; k < procs; ++k) { u[k] = new_url(st); urls[k] = &u[k]; }
+    connect(st, rep, urls, st.we_listen ? 1 : procs);
     Peer peers[4];
-    char data[4][16];
+    char data[4][24];
     for (int k = 0; k < procs; ++k) {
         std::snprintf(data[k], sizeof data[k], "r%d", k);
         PeerSpec spec;
@@ -294,7 +296,6 @@ void sc_our_rep(const Setup& st) {
         spec.listens = !st.we_listen;
         REQUIRE(peers[k].start(st.tool, spec));
     }
-    connect(st, rep, urls, st.we_listen ? 1 : procs);
     int served = 0;
     auto done = [&] {
         for (int k = 0; k < procs; ++k) {
@@ -334,6 +335,7 @@ void sc_our_pub(const Setup& st) {
     REQUIRE_EQ(pub.open(ctx, SpPattern::Pub), Error::Ok);
     Url u[2] = {new_url(st), new_url(st)};
     const Url* urls[] = {&u[0], &u[1]};
+    connect(st, pub, urls, st.we_listen ? 1 : 2);
     Peer foo, bar;
     PeerSpec spec;
     spec.role = "sub";
@@ -345,7 +347,6 @@ void sc_our_pub(const Setup& st) {
     spec.urls[0] = st.we_listen ? &u[0] : &u[1];
     spec.subscribe = "bar";
     REQUIRE(bar.start(st.tool, spec));
-    connect(st, pub, urls, st.we_listen ? 1 : 2);
     REQUIRE(run(ctx, 5000, [&] { return pub.ready_pipes() == 2; }));
     int64_t next = 0;
     CHECK(run(ctx, 5000, [&] {
@@ -373,6 +374,7 @@ void sc_our_sub(const Setup& st) {
     REQUIRE_EQ(sub.subscribe("qq"), Error::Ok);
     Url u[2] = {new_url(st), new_url(st)};
     const Url* urls[] = {&u[0], &u[1]};
+    connect(st, sub, urls, st.we_listen ? 1 : 2);
     Peer p1, p2;
     PeerSpec spec;
     spec.role = "pub";
@@ -385,7 +387,6 @@ void sc_our_sub(const Setup& st) {
     spec.urls[0] = st.we_listen ? &u[0] : &u[1];
     spec.data = "baz.qux";
     REQUIRE(p2.start(st.tool, spec));
-    connect(st, sub, urls, st.we_listen ? 1 : 2);
     REQUIRE(run(ctx, 5000, [&] { return sub.ready_pipes() == 2; }));
     int foo = 0, other = 0;
     CHECK(run(ctx, 6000, [&] {
@@ -409,6 +410,7 @@ void sc_our_push(const Setup& st) {
     REQUIRE_EQ(push.open(ctx, SpPattern::Push), Error::Ok);
     Url u[2] = {new_url(st), new_url(st)};
     const Url* urls[] = {&u[0], &u[1]};
+    connect(st, push, urls, st.we_listen ? 1 : 2);
     Peer pullers[2];
     for (int k = 0; k < 2; ++k) {
         PeerSpec spec;
@@ -418,7 +420,6 @@ void sc_our_push(const Setup& st) {
         spec.urls[0] = st.we_listen ? &u[0] : &u[k];
         REQUIRE(pullers[k].start(st.tool, spec));
     }
-    connect(st, push, urls, st.we_listen ? 1 : 2);
     REQUIRE(run(ctx, 5000, [&] { return push.ready_pipes() == 2; }));
     int sent = 0;
     CHECK(run(ctx, 8000, [&] {
@@ -516,8 +517,9 @@ void sc_our_bus(const Setup& st) {
     REQUIRE_EQ(bus.open(ctx, SpPattern::Bus), Error::Ok);
     Url u[3] = {new_url(st), new_url(st), new_url(st)};
     const Url* urls[] = {&u[0], &u[1], &u[2]};
+    connect(st, bus, urls, st.we_listen ? 1 : 3);
     Peer peers[3];
-    char data[3][16];
+    char data[3][24];
     for (int k = 0; k < 3; ++k) {
         std::snprintf(data[k], sizeof data[k], "peer-%d", k);
         PeerSpec spec;
@@ -529,7 +531,6 @@ void sc_our_bus(const Setup& st) {
         spec.urls[0] = st.we_listen ? &u[0] : &u[k];
         REQUIRE(peers[k].start(st.tool, spec));
     }
-    connect(st, bus, urls, st.we_listen ? 1 : 3);
     REQUIRE(run(ctx, 5000, [&] { return bus.ready_pipes() == 3; }));
     bool from[3] = {};
     int strangers = 0;
@@ -562,6 +563,7 @@ void sc_our_surveyor(const Setup& st) {
     REQUIRE_EQ(sv.open(ctx, SpPattern::Surveyor), Error::Ok);
     Url u[2] = {new_url(st), new_url(st)};
     const Url* urls[] = {&u[0], &u[1]};
+    connect(st, sv, urls, st.we_listen ? 1 : 2);
     Peer peers[2];
     for (int k = 0; k < 2; ++k) {
         PeerSpec spec;
@@ -572,7 +574,6 @@ void sc_our_surveyor(const Setup& st) {
         spec.urls[0] = st.we_listen ? &u[0] : &u[k];
         REQUIRE(peers[k].start(st.tool, spec));
     }
-    connect(st, sv, urls, st.we_listen ? 1 : 2);
     REQUIRE(run(ctx, 5000, [&] { return sv.ready_pipes() == 2; }));
     REQUIRE_EQ(sv.send("who", 3), Error::Ok);
     bool r[2] = {};
@@ -645,9 +646,9 @@ void sc_pair(const Setup& st) {
     spec.urls[0] = &u;
     spec.nurls = 1;
     spec.listens = !st.we_listen;
+    connect(st, pair, urls, 1);
     Peer peer;
     REQUIRE(peer.start(st.tool, spec));
-    connect(st, pair, urls, 1);
     REQUIRE(run(ctx, 5000, [&] { return pair.ready_pipes() == 1; }));
     int got = 0, other = 0;
     int64_t next = 0;
