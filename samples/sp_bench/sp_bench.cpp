@@ -4,6 +4,8 @@
 //     sp_bench push URL SECS SIZE         sender: dials; sends SIZE-byte messages as fast as it can
 //     sp_bench rep URL SECS               server: listens; answers every request with its body
 //     sp_bench req URL SECS SIZE NREQ     NREQ REQ sockets (one thread), each one request in flight
+//     ... --spin                          (last) rep / req call update(0) in a loop instead of
+//                                         update(10), like a game loop; costs its core
 //
 // The same roles and arguments as sp_peer_bench (the nanomsg / NNG side of the comparison, in
 // peer/), so that samples/sp_bench/compare.sh runs all three libraries through the same scenarios:
@@ -27,6 +29,10 @@
 using namespace tickwire;
 
 namespace {
+
+// update()'s wait in the rep and req loops: 10 ms (sleep in epoll until something happens), or
+// 0 with --spin (a game loop's update(0) every frame, on a core of its own).
+int g_wait_ms = 10;
 
 int64_t now_ns() {
     timespec ts{};
@@ -140,7 +146,7 @@ int do_rep(const char* url, double secs) {
     if (!l) return fail("listen", l.error);
     const int64_t end = now_ns() + static_cast<int64_t>(secs * 1e9);
     while (now_ns() < end) {
-        if ((e = ctx.update(10)) != Error::Ok) return fail("update", e);
+        if ((e = ctx.update(g_wait_ms)) != Error::Ok) return fail("update", e);
         SpMessage m;
         while (s.try_read(m) == Read::Message) {
             (void)s.reply(m, m.data, m.size);  // the requester resends what is lost
@@ -189,7 +195,7 @@ int do_req(const char* url, double secs, size_t size, int nreq) {
     }
     int64_t t = start;
     while (t < end) {
-        if (ctx.update(100) != Error::Ok) return fail("update", Error::Closed);
+        if (ctx.update(g_wait_ms) != Error::Ok) return fail("update", Error::Closed);
         for (int i = 0; i < nreq; ++i) {
             SpMessage m;
             if (socks[i].try_read(m) != Read::Message) continue;
@@ -218,6 +224,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr,
                      "usage: sp_bench pull URL SECS | push URL SECS SIZE | rep URL SECS | req URL SECS SIZE NREQ\n");
         return 2;
+    }
+    if (!std::strcmp(argv[argc - 1], "--spin")) {
+        g_wait_ms = 0;
+        --argc;
     }
     const char* mode = argv[1];
     const char* url = argv[2];

@@ -240,7 +240,8 @@ static void *client_thread(void *arg) {
 }
 
 /* Sorted round-trip times of every client, and their percentiles. */
-static void report(const char *test, int nclients, size_t size, double el, uint32_t **rtts, size_t *counts, uint64_t total) {
+static void report(const char *test, int nclients, size_t size, double el, uint32_t **rtts, size_t *counts, uint64_t total,
+                   int nthreads) {
     size_t all = 0, k = 0;
     for (int i = 0; i < nclients; i++) all += counts[i];
     uint32_t *v = malloc((all ? all : 1) * sizeof *v);
@@ -251,7 +252,7 @@ static void report(const char *test, int nclients, size_t size, double el, uint3
     qsort(v, all, sizeof *v, cmp_u32);
     printf("lib=%s test=%s clients=%d size=%zu secs=%.3f roundtrips=%llu rt_per_s=%.0f p50_us=%.1f p99_us=%.1f threads=%d\n",
            LIB, test, nclients, size, el, (unsigned long long)total, (double)total / el, all ? v[all / 2] / 1e3 : 0.0,
-           all ? v[(size_t)((double)all * 0.99)] / 1e3 : 0.0, threads());
+           all ? v[(size_t)((double)all * 0.99)] / 1e3 : 0.0, nthreads);
     fflush(stdout);
     free(v);
 }
@@ -280,6 +281,8 @@ static int do_req(const char *url, double secs, size_t size, int n) {
         c[i].rtt_ns = malloc(c[i].cap * sizeof(uint32_t));
         pthread_create(&th[i], NULL, client_thread, &c[i]);
     }
+    while (now() < start + 0.1) usleep(1000);
+    const int nthreads = threads();  /* while the clients run */
     uint64_t total = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);
@@ -287,7 +290,7 @@ static int do_req(const char *url, double secs, size_t size, int n) {
         rtts[i] = c[i].rtt_ns;
         counts[i] = c[i].n < c[i].cap ? c[i].n : c[i].cap;
     }
-    report("reqrep", n, size, now() - start, rtts, counts, total);
+    report("reqrep", n, size, now() - start, rtts, counts, total, nthreads);
     for (int i = 0; i < n; i++) sock_close(c[i].s);
     return 0;
 }
@@ -355,7 +358,7 @@ static int do_rawping(int port, double secs, size_t size) {
         if (n < cap) rtt[n++] = (uint32_t)((now() - t0) * 1e9);
         total++;
     }
-    report("rawtcp", 1, size, now() - start, &rtt, &n, total);
+    report("rawtcp", 1, size, now() - start, &rtt, &n, total, threads());
     close(fd);
     return 0;
 }
