@@ -10,6 +10,8 @@
 #   req/rep 16 B, 16 requesters        round trips/s (tickwire: 16 REQ sockets in one thread;
 #                                      nanomsg / NNG: 16 threads, one REQ socket each)
 #   raw TCP echo 16 B, one in flight   p50 round trip: the target for req/rep with 1 requester
+# Every process also reports its CPU time per message (user + system, all threads): on a shared
+# machine the wall-clock rates depend on how much of its core each process got, CPU time does not.
 # Each scenario runs --reps times (default 3) for --secs seconds (default 5); the runs of the
 # libraries alternate, so that a noisy neighbour hurts all of them alike. --quick = 2 s x 1.
 # Needs: cc, libnanomsg-dev, libnng-dev (tests/setup.sh installs them), taskset, and sp_bench
@@ -66,8 +68,10 @@ run() {
     sleep 0.3
     taskset -c 1 timeout -k 1 $((SECS * 3 + 15)) "$bin" "${cargs[@]}" >"$OUT/client.out" 2>"$OUT/client.err"
     wait "$server_pid"
-    line=$(cat "$OUT/server.out" "$OUT/client.out" | grep -m1 'test=')
-    echo "scenario=$scen lib=$lib $line" | tee -a "$RESULTS"
+    line=$(grep -m1 'test=' "$OUT/server.out")
+    echo "scenario=$scen lib=$lib side=server $line" | tee -a "$RESULTS"
+    line=$(grep -m1 'test=' "$OUT/client.out")
+    echo "scenario=$scen lib=$lib side=client $line" | tee -a "$RESULTS"
 }
 
 for rep in $(seq "$REPS"); do
@@ -89,34 +93,42 @@ for rep in $(seq "$REPS"); do
         true
 done
 
-# Medians per (scenario, lib) of one key.
-median() {  # scenario lib key
-    grep "^scenario=$1 lib=$2 " "$RESULTS" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | sort -g |
+# Medians per (scenario, lib, side) of one key; the side is the one that measures it unless given:
+# the receiver (server side) for push/pull rates, the requester (client side) for req/rep.
+side_of() { case $1 in pushpull-*) echo server ;; *) echo client ;; esac; }
+median() {  # scenario lib key [side]
+    grep "^scenario=$1 lib=$2 side=${4:-$(side_of "$1")} " "$RESULTS" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | sort -g |
         awk '{v[NR]=$1} END {if (NR==0) print "-"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'
 }
-field() { grep -m1 "^scenario=$1 lib=$2 " "$RESULTS" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2; }
+field() { grep -m1 "^scenario=$1 lib=$2 side=${4:-$(side_of "$1")} " "$RESULTS" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a=="-"||b=="-"||b==0) print "-"; else printf "%.2fx", a/b }'; }
-fmt() { awk -v v="$1" 'BEGIN { if (v=="-") print "-"; else if (v>=1000) { s=sprintf("%.0f", v); n=""; while (length(s)>3) { n="," substr(s,length(s)-2) n; s=substr(s,1,length(s)-3) } print s n } else printf "%.1f", v }'; }
+fmt() { awk -v v="$1" 'BEGIN { if (v=="-") print "-"; else if (v>=1000) { s=sprintf("%.0f", v); n=""; while (length(s)>3) { n="," substr(s,length(s)-2) n; s=substr(s,1,length(s)-3) } print s n } else if (v>=10) printf "%.1f", v; else printf "%.3f", v }'; }
 
 echo
 echo "SP benchmark, medians of $REPS x ${SECS}s, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load now: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '| %-18s | %-8s | %14s | %14s | %14s | %9s |\n' scenario unit tickwire nanomsg nng tw/nanomsg
-printf '|%s|%s|%s|%s|%s|%s|\n' -------------------- ---------- ---------------- ---------------- ---------------- -----------
-row() {  # scenario key unit
+printf '| %-18s | %-16s | %14s | %14s | %14s | %9s |\n' scenario unit tickwire nanomsg nng tw/nanomsg
+printf '|%s|%s|%s|%s|%s|%s|\n' -------------------- ------------------ ---------------- ---------------- ---------------- -----------
+row() {  # scenario key unit [side]
     local t n g
-    t=$(median "$1" tickwire "$2"); n=$(median "$1" nanomsg "$2"); g=$(median "$1" nng "$2")
-    printf '| %-18s | %-8s | %14s | %14s | %14s | %9s |\n' "$1" "$3" "$(fmt "$t")" "$(fmt "$n")" "$(fmt "$g")" "$(ratio "$t" "$n")"
+    t=$(median "$1" tickwire "$2" "${4:-}"); n=$(median "$1" nanomsg "$2" "${4:-}"); g=$(median "$1" nng "$2" "${4:-}")
+    printf '| %-18s | %-16s | %14s | %14s | %14s | %9s |\n' "$1" "$3" "$(fmt "$t")" "$(fmt "$n")" "$(fmt "$g")" "$(ratio "$t" "$n")"
 }
 for size in 16 1024 65536; do
     row "pushpull-$size" msgs_per_s msgs/s
     row "pushpull-$size" MB_per_s MB/s
+    row "pushpull-$size" cpu_us_per_msg "recv CPU us/msg" server
+    row "pushpull-$size" cpu_us_per_msg "send CPU us/msg" client
 done
 row reqrep-1 rt_per_s rt/s
 row reqrep-1 p50_us "p50 us"
 row reqrep-1 p99_us "p99 us"
+row reqrep-1 cpu_us_per_msg "rep CPU us/rt" server
+row reqrep-1 cpu_us_per_msg "req CPU us/rt" client
 row reqrep-16 rt_per_s rt/s
 row reqrep-16 p50_us "p50 us"
+row reqrep-16 cpu_us_per_msg "rep CPU us/rt" server
+row reqrep-16 cpu_us_per_msg "req CPU us/rt" client
 raw=$(median rawtcp-16 raw p50_us)
 echo
 echo "raw TCP echo, 16 B, one in flight: p50 $(fmt "$raw") us (p99 $(fmt "$(median rawtcp-16 raw p99_us)") us)"
@@ -132,9 +144,17 @@ check() {  # label value op target
 }
 n16=$(median pushpull-16 nanomsg msgs_per_s); n1k=$(median pushpull-1024 nanomsg msgs_per_s)
 n64=$(median pushpull-65536 nanomsg MB_per_s); nrr=$(median reqrep-16 nanomsg rt_per_s)
+sum2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a=="-"||b=="-") print "-"; else printf "%.2f", a+b }'; }
 mul() { awk -v a="$1" -v b="$2" 'BEGIN { if (a=="-") print "-"; else print a*b }'; }
 check "push/pull 16 B msgs/s >= 5x nanomsg" "$(median pushpull-16 tickwire msgs_per_s)" ">=" "$(mul "$n16" 5)"
 check "push/pull 1 KiB msgs/s >= 2x nanomsg" "$(median pushpull-1024 tickwire msgs_per_s)" ">=" "$(mul "$n1k" 2)"
 check "push/pull 64 KiB MB/s >= nanomsg" "$(median pushpull-65536 tickwire MB_per_s)" ">=" "$n64"
 check "req/rep 1 requester p50 <= raw TCP p50 + 10%" "$(median reqrep-1 tickwire p50_us)" "<=" "$(mul "$raw" 1.1)"
 check "req/rep 16 requesters rt/s >= 3x nanomsg" "$(median reqrep-16 tickwire rt_per_s)" ">=" "$(mul "$nrr" 3)"
+echo
+echo "CPU time per round trip, 16 requesters (server + client; lower is better): tickwire" \
+     "$(sum2 "$(median reqrep-16 tickwire cpu_us_per_msg server)" "$(median reqrep-16 tickwire cpu_us_per_msg client)") us," \
+     "nanomsg $(sum2 "$(median reqrep-16 nanomsg cpu_us_per_msg server)" "$(median reqrep-16 nanomsg cpu_us_per_msg client)") us," \
+     "nng $(sum2 "$(median reqrep-16 nng cpu_us_per_msg server)" "$(median reqrep-16 nng cpu_us_per_msg client)") us"
+echo "(wall-clock rates on a shared machine follow the share of the cores each process gets: a"
+echo " 1-thread process gets less of a busy core than one with 18 threads; CPU time per message does not)"

@@ -11,11 +11,14 @@
 // peer/), so that samples/sp_bench/compare.sh runs all three libraries through the same scenarios:
 // receiver on CPU 0, sender on CPU 1, medians of 3 runs of SECS seconds.
 //
-// pull and req print one line of key=value pairs (msgs_per_s, MB_per_s; rt_per_s, p50_us,
-// p99_us) and threads=N, the process's thread count from /proc/self/status (tickwire: 1).
+// Every role prints one line of key=value pairs at the end: pull msgs_per_s and MB_per_s, req
+// rt_per_s, p50_us and p99_us; all of them cpu_us_per_msg (the process's user + system CPU time
+// per message or round trip over the measured span: the figure that does not depend on how much
+// of a shared core the process got) and threads=N, the thread count from /proc/self/status.
 // push ends when the puller hangs up (or SECS + 3 s passed); rep after SECS.
 // A round trip runs from send() to the reply read whole. SIZE is the body (SP headers not
 // counted), MB is 10^6 bytes of bodies.
+#include <sys/resource.h>
 #include <time.h>
 
 #include <cstdio>
@@ -38,6 +41,15 @@ int64_t now_ns() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// CPU seconds (user + system) this process used so far: the fair figure on a shared machine,
+// where wall-clock rates depend on how much of its core the process was given.
+double cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // Threads of this process, from /proc/self/status (0 if unknown).
@@ -88,6 +100,7 @@ int do_pull(const char* url, double secs) {
     uint64_t n = 0, bytes = 0;
     size_t size = 0;
     int64_t t0 = 0, t = 0;
+    double cpu0 = 0;
     const int64_t span = static_cast<int64_t>(secs * 1e9);
     for (;;) {
         if ((e = ctx.update(t0 ? 0 : 10)) != Error::Ok) return fail("update", e);
@@ -95,6 +108,7 @@ int do_pull(const char* url, double secs) {
         while (s.try_read(m) == Read::Message) {
             if (!t0) {  // the clock starts at the first message
                 t0 = now_ns();
+                cpu0 = cpu_seconds();
                 size = m.size;
             } else {
                 ++n;
@@ -104,10 +118,10 @@ int do_pull(const char* url, double secs) {
         }
         if (t0 && (t = now_ns()) - t0 >= span) break;
     }
-    const double el = static_cast<double>(t - t0) / 1e9;
-    std::printf("lib=tickwire test=pushpull size=%zu secs=%.3f msgs=%llu msgs_per_s=%.0f MB_per_s=%.2f threads=%d\n", size, el,
-                static_cast<unsigned long long>(n), static_cast<double>(n) / el, static_cast<double>(bytes) / el / 1e6,
-                thread_count());
+    const double el = static_cast<double>(t - t0) / 1e9, cpu = cpu_seconds() - cpu0;
+    std::printf("lib=tickwire test=pushpull size=%zu secs=%.3f msgs=%llu msgs_per_s=%.0f MB_per_s=%.2f cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n",
+                size, el, static_cast<unsigned long long>(n), static_cast<double>(n) / el, static_cast<double>(bytes) / el / 1e6, cpu,
+                n ? cpu * 1e6 / static_cast<double>(n) : 0.0, thread_count());
     std::fflush(stdout);
     return 0;
 }
@@ -124,15 +138,21 @@ int do_push(const char* url, double secs, size_t size) {
     if (size > sizeof body) size = sizeof body;
     const int64_t end = now_ns() + static_cast<int64_t>((secs + 3) * 1e9);
     bool was_up = false;
+    uint64_t sent = 0;
+    double cpu0 = 0;
     while (now_ns() < end) {
         if ((e = ctx.update(1)) != Error::Ok) return fail("update", e);
         if (s.ready_pipes() == 0) {
             if (was_up) break;  // the puller is done
             continue;
         }
+        if (!was_up) cpu0 = cpu_seconds();
         was_up = true;
-        while (s.send(body, size) == Error::Ok) {}
+        while (s.send(body, size) == Error::Ok) ++sent;
     }
+    const double cpu = cpu_seconds() - cpu0;
+    std::printf("lib=tickwire test=push size=%zu sent=%llu cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n", size,
+                static_cast<unsigned long long>(sent), cpu, sent ? cpu * 1e6 / static_cast<double>(sent) : 0.0, thread_count());
     return 0;
 }
 
@@ -145,14 +165,20 @@ int do_rep(const char* url, double secs) {
     Result<ListenerId> l = s.listen(url);
     if (!l) return fail("listen", l.error);
     const int64_t end = now_ns() + static_cast<int64_t>(secs * 1e9);
+    uint64_t served = 0;
+    const double cpu0 = cpu_seconds();
     while (now_ns() < end) {
         if ((e = ctx.update(g_wait_ms)) != Error::Ok) return fail("update", e);
         SpMessage m;
         while (s.try_read(m) == Read::Message) {
             (void)s.reply(m, m.data, m.size);  // the requester resends what is lost
             m.release();
+            ++served;
         }
     }
+    const double cpu = cpu_seconds() - cpu0;
+    std::printf("lib=tickwire test=rep served=%llu cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n",
+                static_cast<unsigned long long>(served), cpu, served ? cpu * 1e6 / static_cast<double>(served) : 0.0, thread_count());
     return 0;
 }
 
@@ -189,6 +215,7 @@ int do_req(const char* url, double secs, size_t size, int nreq) {
     static sample::LatencyHistogram hist;
     uint64_t trips = 0;
     const int64_t start = now_ns(), end = start + static_cast<int64_t>(secs * 1e9);
+    const double cpu0 = cpu_seconds();
     for (int i = 0; i < nreq; ++i) {
         sent_at[i] = now_ns();
         (void)socks[i].send(body, size);
@@ -208,10 +235,12 @@ int do_req(const char* url, double secs, size_t size, int nreq) {
         }
         t = now_ns();
     }
-    const double el = static_cast<double>(now_ns() - start) / 1e9;
-    std::printf("lib=tickwire test=reqrep clients=%d size=%zu secs=%.3f roundtrips=%llu rt_per_s=%.0f p50_us=%.1f p99_us=%.1f threads=%d\n",
+    const double el = static_cast<double>(now_ns() - start) / 1e9, cpu = cpu_seconds() - cpu0;
+    std::printf("lib=tickwire test=reqrep clients=%d size=%zu secs=%.3f roundtrips=%llu rt_per_s=%.0f p50_us=%.1f p99_us=%.1f "
+                "cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n",
                 nreq, size, el, static_cast<unsigned long long>(trips), static_cast<double>(trips) / el,
-                static_cast<double>(hist.percentile(0.50)) / 1e3, static_cast<double>(hist.percentile(0.99)) / 1e3, thread_count());
+                static_cast<double>(hist.percentile(0.50)) / 1e3, static_cast<double>(hist.percentile(0.99)) / 1e3, cpu,
+                trips ? cpu * 1e6 / static_cast<double>(trips) : 0.0, thread_count());
     std::fflush(stdout);
     for (int i = 0; i < nreq; ++i) socks[i].close();
     return 0;

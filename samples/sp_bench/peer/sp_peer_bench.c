@@ -13,7 +13,8 @@
  *   req URL SECS SIZE N      N threads, one REQ socket each, one request in flight each
  *   rawecho PORT SECS        plain TCP echo server on 127.0.0.1:PORT (one connection)
  *   rawping PORT SECS SIZE   plain TCP client: SIZE bytes out, SIZE bytes back, one at a time
- * pull / req / rawping print one line of key=value pairs with threads=N (/proc/self/status).
+ * Every role but rawecho prints one line of key=value pairs: the figures, cpu_us_per_msg (user +
+ * system CPU time of the whole process per message or round trip) and threads=N (/proc/self/status).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -21,10 +22,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +50,13 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system, all threads) used by this process so far. */
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int threads(void) {
@@ -131,7 +141,7 @@ static int do_pull(const char *url, double secs) {
     long size = n;
     msg_free(buf, n);
     uint64_t msgs = 0, bytes = 0;
-    double t0 = now(), t = t0;
+    double t0 = now(), t = t0, cpu0 = cpu_seconds();
     while (t - t0 < secs) {
         if ((n = sock_recv(s, &buf)) < 0) break;
         msgs++;
@@ -140,8 +150,10 @@ static int do_pull(const char *url, double secs) {
         if ((msgs & 63) == 0 || size >= 4096) t = now();
     }
     t = now();
-    printf("lib=%s test=pushpull size=%ld secs=%.3f msgs=%llu msgs_per_s=%.0f MB_per_s=%.2f threads=%d\n", LIB, size,
-           t - t0, (unsigned long long)msgs, (double)msgs / (t - t0), (double)bytes / (t - t0) / 1e6, threads());
+    double cpu = cpu_seconds() - cpu0;
+    printf("lib=%s test=pushpull size=%ld secs=%.3f msgs=%llu msgs_per_s=%.0f MB_per_s=%.2f cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n",
+           LIB, size, t - t0, (unsigned long long)msgs, (double)msgs / (t - t0), (double)bytes / (t - t0) / 1e6, cpu,
+           msgs ? cpu * 1e6 / (double)msgs : 0.0, threads());
     fflush(stdout);
     sock_close(s);
     return 0;
@@ -152,19 +164,26 @@ static int do_push(const char *url, double secs, size_t size) {
     sock_timeouts(s, 1000, 300);
     sock_dial(s, url);
     char *buf = calloc(1, size ? size : 1);
-    double start = now(), last_ok = 0;
+    double start = now(), last_ok = 0, cpu0 = 0;
+    uint64_t sent = 0;
     for (uint64_t i = 0;; i++) {
-        if (sock_send(s, buf, size) == 0) last_ok = now();
-        else if (last_ok && now() - last_ok > 0.5) break;  /* the puller is gone */
+        if (sock_send(s, buf, size) == 0) {
+            if (!sent++) cpu0 = cpu_seconds();
+            last_ok = now();
+        } else if (last_ok && now() - last_ok > 0.5) break;  /* the puller is gone */
         if ((i & 255) == 0 && now() - start > secs + 3) break;
     }
+    double cpu = cpu_seconds() - cpu0;
+    printf("lib=%s test=push size=%zu sent=%llu cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n", LIB, size,
+           (unsigned long long)sent, cpu, sent ? cpu * 1e6 / (double)sent : 0.0, threads());
+    fflush(stdout);
     sock_close(s);
     free(buf);
     return 0;
 }
 
 #ifdef PEER_NNG
-struct rep_worker { nng_socket s; double end; };
+struct rep_worker { nng_socket s; double end; atomic_ullong served; };
 static void *rep_ctx_thread(void *arg) {
     struct rep_worker *w = arg;
     nng_ctx c;
@@ -179,6 +198,7 @@ static void *rep_ctx_thread(void *arg) {
         nng_ctx_send(c, aio);
         nng_aio_wait(aio);
         if (nng_aio_result(aio)) nng_msg_free(nng_aio_get_msg(aio));
+        else atomic_fetch_add(&w->served, 1);
     }
     nng_aio_free(aio);
     nng_ctx_close(c);
@@ -190,12 +210,15 @@ static int do_rep(const char *url, double secs) {
     sock_t s = sock_open("rep");
     sock_timeouts(s, 200, 1000);
     sock_listen(s, url);
+    double cpu0 = cpu_seconds();
+    unsigned long long served = 0;
 #ifdef PEER_NNG
     enum { kWorkers = 16 };
     pthread_t th[kWorkers];
-    struct rep_worker w = {s, now() + secs};
+    struct rep_worker w = {s, now() + secs, 0};
     for (int i = 0; i < kWorkers; i++) pthread_create(&th[i], NULL, rep_ctx_thread, &w);
     for (int i = 0; i < kWorkers; i++) pthread_join(th[i], NULL);
+    served = atomic_load(&w.served);
 #else
     double end = now() + secs;
     while (now() < end) {
@@ -203,8 +226,13 @@ static int do_rep(const char *url, double secs) {
         long n = sock_recv(s, &buf);
         if (n < 0) continue;
         if (nn_send(s, &buf, NN_MSG, 0) < 0) nn_freemsg(buf);  /* zero-copy echo */
+        else served++;
     }
 #endif
+    double cpu = cpu_seconds() - cpu0;
+    printf("lib=%s test=rep served=%llu cpu_s=%.3f cpu_us_per_msg=%.3f threads=%d\n", LIB, served, cpu,
+           served ? cpu * 1e6 / (double)served : 0.0, threads());
+    fflush(stdout);
     sock_close(s);
     return 0;
 }
@@ -241,7 +269,7 @@ static void *client_thread(void *arg) {
 
 /* Sorted round-trip times of every client, and their percentiles. */
 static void report(const char *test, int nclients, size_t size, double el, uint32_t **rtts, size_t *counts, uint64_t total,
-                   int nthreads) {
+                   int nthreads, double cpu) {
     size_t all = 0, k = 0;
     for (int i = 0; i < nclients; i++) all += counts[i];
     uint32_t *v = malloc((all ? all : 1) * sizeof *v);
@@ -250,9 +278,10 @@ static void report(const char *test, int nclients, size_t size, double el, uint3
         k += counts[i];
     }
     qsort(v, all, sizeof *v, cmp_u32);
-    printf("lib=%s test=%s clients=%d size=%zu secs=%.3f roundtrips=%llu rt_per_s=%.0f p50_us=%.1f p99_us=%.1f threads=%d\n",
+    printf("lib=%s test=%s clients=%d size=%zu secs=%.3f roundtrips=%llu rt_per_s=%.0f p50_us=%.1f p99_us=%.1f cpu_s=%.3f "
+           "cpu_us_per_msg=%.3f threads=%d\n",
            LIB, test, nclients, size, el, (unsigned long long)total, (double)total / el, all ? v[all / 2] / 1e3 : 0.0,
-           all ? v[(size_t)((double)all * 0.99)] / 1e3 : 0.0, nthreads);
+           all ? v[(size_t)((double)all * 0.99)] / 1e3 : 0.0, cpu, total ? cpu * 1e6 / (double)total : 0.0, nthreads);
     fflush(stdout);
     free(v);
 }
@@ -272,7 +301,7 @@ static int do_req(const char *url, double secs, size_t size, int n) {
         if (got < 0) die("warm-up reply");
         msg_free(buf, got);
     }
-    double start = now() + 0.05;
+    double start = now() + 0.05, cpu0 = cpu_seconds();
     for (int i = 0; i < n; i++) {
         c[i].size = size;
         c[i].start = start;
@@ -290,7 +319,7 @@ static int do_req(const char *url, double secs, size_t size, int n) {
         rtts[i] = c[i].rtt_ns;
         counts[i] = c[i].n < c[i].cap ? c[i].n : c[i].cap;
     }
-    report("reqrep", n, size, now() - start, rtts, counts, total, nthreads);
+    report("reqrep", n, size, now() - start, rtts, counts, total, nthreads, cpu_seconds() - cpu0);
     for (int i = 0; i < n; i++) sock_close(c[i].s);
     return 0;
 }
@@ -347,7 +376,7 @@ static int do_rawping(int port, double secs, size_t size) {
     size_t cap = 4u << 20, n = 0;
     uint32_t *rtt = malloc(cap * sizeof *rtt);
     uint64_t total = 0;
-    double start = now(), end = start + secs;
+    double start = now(), end = start + secs, cpu0 = cpu_seconds();
     for (double t0 = start; t0 < end; t0 = now()) {
         if (write(fd, buf, size) != (ssize_t)size) die("write");
         for (size_t got = 0; got < size;) {
@@ -358,7 +387,7 @@ static int do_rawping(int port, double secs, size_t size) {
         if (n < cap) rtt[n++] = (uint32_t)((now() - t0) * 1e9);
         total++;
     }
-    report("rawtcp", 1, size, now() - start, &rtt, &n, total, threads());
+    report("rawtcp", 1, size, now() - start, &rtt, &n, total, threads(), cpu_seconds() - cpu0);
     close(fd);
     return 0;
 }
