@@ -2,7 +2,7 @@
 # Runs the SP benchmark scenarios on tickwire (sp_bench), nanomsg and NNG (peer/sp_peer_bench.c)
 # in one sitting, plus raw TCP echo (the loopback floor), and prints a table of medians.
 #
-#     bash samples/sp_bench/compare.sh [--quick] [--secs S] [--reps N] [--libs "tickwire nanomsg nng"]
+#     bash samples/sp_bench/compare.sh [--quick] [--secs S] [--reps N] [--libs "tickwire nanomsg nng"] [--only SUBSTRING]
 #
 # Scenarios (tcp loopback; receiver / server pinned to CPU 0, sender / client to CPU 1):
 #   push/pull 16 B, 1 KiB, 64 KiB      msgs/s and MB/s at the receiver
@@ -22,12 +22,14 @@ ROOT=$PWD
 SECS=5
 REPS=3
 LIBS="tickwire nanomsg nng"
+ONLY=""   # run only the scenarios whose name contains this (pushpull-16, reqrep-16, rawtcp-16, ...)
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) SECS=2; REPS=1 ;;
     --secs) SECS=$2; shift ;;
     --reps) REPS=$2; shift ;;
     --libs) LIBS=$2; shift ;;
+    --only) ONLY=$2; shift ;;
     *) echo "usage: $0 [--quick] [--secs S] [--reps N] [--libs LIST]" >&2; exit 2 ;;
     esac
     shift
@@ -58,6 +60,7 @@ RESULTS=$OUT/results.txt
 run() {
     local lib=$1 scen=$2 bin server_pid line
     shift 2
+    case $scen in *"$ONLY"*) ;; *) return 0 ;; esac
     bin=$(bin_of "$lib")
     local sargs=() cargs=()
     while [ "$1" != -- ]; do sargs+=("$1"); shift; done
