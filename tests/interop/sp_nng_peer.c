@@ -138,7 +138,7 @@ int main(int argc, char **argv) {
     const double end = now_s() + secs;
     const int counted = count >= 0;
     const int total = counted ? count : (interval_ms > 0 ? -1 : 1);  /* -1: until the end */
-    char buf[512];
+    static char buf[1 << 17];  /* DATA may be a big message (argv allows 128 KiB) */
     int sent = 0, status = 0;
     double next_send = 0;
 

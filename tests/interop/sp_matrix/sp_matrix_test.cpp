@@ -4,6 +4,10 @@
 //   x tool    nanocat (nanomsg 1.1.5), nngcat (NNG 1.5), sp_nng_peer (tests/interop/sp_nng_peer.c)
 //   x scheme  tcp, ipc            (kSchemes below: ws:// is one more line there)
 //   x who binds: we listen and the peers dial, or the peers listen and we dial.
+// Scenarios: req/rep with many requests (and several requesters at once), pub/sub prefix
+// filtering, push/pull balancing across two pullers (both ways), bus fan-out to three peers,
+// surveyor with two respondents (both ways), pair, and a message bigger than our ring block
+// each way.
 // Each combination is one test case named sp_<scenario>_<tool>_<scheme>_<we_listen|we_dial>;
 // the runner's arguments select cases by substring (e.g. `sp_interop_tests nngcat_ipc`).
 // Run by tests/interop/run_sp_interop.sh. Peers print what they receive with -Q ("BODY" lines).
@@ -670,6 +674,73 @@ void sc_pair(const Setup& st) {
     CHECK_EQ(peer.lines(), peer.count("from-us"));
 }
 
+// A PUSH peer sends one 40,000-byte message (more than the 16 KiB ring block: our pipe assembles
+// it in a message slot); our PULL gets it whole.
+void sc_big_to_us(const Setup& st) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(matrix_config()), Error::Ok);
+    SpSocket pull;
+    REQUIRE_EQ(pull.open(ctx, SpPattern::Pull), Error::Ok);
+    const Url u = new_url(st);
+    const Url* urls[] = {&u};
+    static char big[40001];
+    std::memset(big, 'x', 40000);
+    PeerSpec spec;
+    spec.role = "push";
+    spec.data = big;
+    if (st.tool != Tool::NngPeer) spec.interval_ms = 1000;  // nanocat's one-shot push may be lost
+    spec.urls[0] = &u;
+    spec.nurls = 1;
+    spec.listens = !st.we_listen;
+    connect(st, pull, urls, 1);
+    Peer peer;
+    REQUIRE(peer.start(st.tool, spec));
+    bool got = false;
+    int wrong = 0;
+    CHECK(run(ctx, 8000, [&] {
+        SpMessage m;
+        while (pull.try_read(m) == Read::Message) {
+            if (m.size == 40000 && std::memcmp(m.data, big, 40000) == 0) got = true;
+            else ++wrong;
+            m.release();
+        }
+        return got;
+    }));
+    CHECK_EQ(wrong, 0);
+    CHECK_EQ(pull.pipe_failures(), 0u);
+}
+
+// Our PUSH sends one 12,000-byte message (it fits our 16 KiB ring block); the peer prints it whole.
+void sc_big_from_us(const Setup& st) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(matrix_config()), Error::Ok);
+    SpSocket push;
+    REQUIRE_EQ(push.open(ctx, SpPattern::Push), Error::Ok);
+    const Url u = new_url(st);
+    const Url* urls[] = {&u};
+    static char big[12000];
+    std::memset(big, 'y', sizeof big);
+    static char line[sizeof big + 4];
+    line[0] = '"';
+    std::memcpy(line + 1, big, sizeof big);
+    std::memcpy(line + 1 + sizeof big, "\"\n", 3);
+    PeerSpec spec;
+    spec.role = "pull";
+    spec.urls[0] = &u;
+    spec.nurls = 1;
+    spec.listens = !st.we_listen;
+    connect(st, push, urls, 1);
+    Peer peer;
+    REQUIRE(peer.start(st.tool, spec));
+    REQUIRE(run(ctx, 5000, [&] { return push.ready_pipes() == 1; }));
+    REQUIRE_EQ(push.send(big, sizeof big), Error::Ok);
+    CHECK(run(ctx, 5000, [&] {
+        peer.proc.poll();
+        return std::strstr(peer.proc.text, line) != nullptr;
+    }));
+    CHECK_EQ(peer.lines(), 1);
+}
+
 struct ScenarioInfo { const char* name; void (*fn)(const Setup&); };
 const ScenarioInfo kScenarios[] = {
     {"our_req", sc_our_req},
@@ -682,6 +753,8 @@ const ScenarioInfo kScenarios[] = {
     {"our_surveyor", sc_our_surveyor},
     {"our_respondents", sc_our_respondents},
     {"pair", sc_pair},
+    {"big_to_us", sc_big_to_us},
+    {"big_from_us", sc_big_from_us},
 };
 
 // ---------------------------------------------------------------------------------------------
