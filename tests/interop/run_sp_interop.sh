@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tickwire's SP sockets against nanocat (nanomsg 1.1.5), nngcat (NNG 1.5) and sp_nng_peer (a
 # small program on libnng: tests/interop/sp_nng_peer.c): every pattern, over tcp and ipc, we
-# listen / we dial (144 cases). The cases are in tests/interop/sp_matrix/sp_matrix_test.cpp.
+# listen / we dial (156 cases). The cases are in tests/interop/sp_matrix/sp_matrix_test.cpp.
 #
 #     bash tests/interop/run_sp_interop.sh [CASE-SUBSTRING...]   (tests/run.sh runs it as an extra test)
 #
@@ -27,4 +27,9 @@ for b in sp_interop_tests sp_nng_peer; do
     if [ ! -x "$BIN/$b" ]; then echo "FAIL setup: $BIN/$b not built"; echo "0 passed, 1 failed"; exit 1; fi
 done
 export SP_NNG_PEER=$BIN/sp_nng_peer
-exec "$BIN/sp_interop_tests" "$@"
+"$BIN/sp_interop_tests" "$@" &
+pid=$!
+wait "$pid"
+rc=$?
+rm -f /tmp/tickwire-sp-matrix-"$pid"-*.sock   # ipc:// socket files the peers left
+exit "$rc"

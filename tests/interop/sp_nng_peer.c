@@ -5,7 +5,8 @@
  * linger before exiting, waiting for N peers before sending, and pair v1.
  *
  *   sp_nng_peer ROLE listen|dial URL [URL...] [options]
- *   ROLE: req rep pub sub push pull bus surveyor respondent pair pair1
+ *   ROLE: req rep pub sub push pull bus surveyor respondent pair pair1, or
+ *         device: raw REP listening on the first URL -> raw REQ on the second (listen|dial)
  *   -d DATA   what to send (req: the request prefix; rep/respondent: the answer, else echo)
  *   -n N      send N messages (then stop sending); with -n the bodies are DATA-0 .. DATA-(N-1)
  *   -i MS     send every MS milliseconds (pub, bus, surveyor, pair; default: once)
@@ -101,8 +102,20 @@ int main(int argc, char **argv) {
     }
     if (a != argc || nurls == 0) return 2;
 
-    nng_socket s;
     int rv;
+    if (!strcmp(role, "device")) {
+        /* A forwarder as nng's device(3) builds it: raw REP in front (always listening on the
+         * first URL), raw REQ behind (listening or dialing the second). Runs until killed. */
+        nng_socket front, back;
+        if (nurls != 2) return 2;
+        if ((rv = nng_rep0_open_raw(&front)) != 0 || (rv = nng_req0_open_raw(&back)) != 0) die("open raw", rv);
+        if ((rv = nng_listen(front, urls[0], NULL, 0)) != 0) die("listen front", rv);
+        rv = listen ? nng_listen(back, urls[1], NULL, 0) : nng_dial(back, urls[1], NULL, NNG_FLAG_NONBLOCK);
+        if (rv != 0) die("back", rv);
+        rv = nng_device(front, back);
+        die("device", rv);
+    }
+    nng_socket s;
     int sends = 0, answers = 0;  /* sends: the role sends on its own; answers: rep/respondent */
     if (!strcmp(role, "req")) { rv = nng_req0_open(&s); sends = 1; }
     else if (!strcmp(role, "rep")) { rv = nng_rep0_open(&s); answers = 1; }

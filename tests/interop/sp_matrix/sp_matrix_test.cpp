@@ -6,13 +6,15 @@
 //   x who binds: we listen and the peers dial, or the peers listen and we dial.
 // Scenarios: req/rep with many requests (and several requesters at once), pub/sub prefix
 // filtering, push/pull balancing across two pullers (both ways), bus fan-out to three peers,
-// surveyor with two respondents (both ways), pair, and a message bigger than our ring block
-// each way.
+// surveyor with two respondents (both ways), pair, a message bigger than our ring block each
+// way, and our REP behind an NNG device (two-word backtraces).
 // Each combination is one test case named sp_<scenario>_<tool>_<scheme>_<we_listen|we_dial>;
 // the runner's arguments select cases by substring (e.g. `sp_interop_tests nngcat_ipc`).
 // Run by tests/interop/run_sp_interop.sh. Peers print what they receive with -Q ("BODY" lines).
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <cstdio>
 #include <cstring>
@@ -224,6 +226,30 @@ void connect(const Setup& st, SpSocket& s, const Url* const* urls, int n) {
     } else {
         for (int i = 0; i < n; ++i) REQUIRE(s.dial(urls[i]->s).ok());
     }
+}
+
+// Waits (up to 5 s) until something listens at a tcp:// (or ws://) port or an ipc:// path,
+// without connecting to it (a connection that closes before its SP handshake can upset the
+// listener: NNG 1.5's device over ipc ends when it gets one). tcp: our bind of the port fails;
+// ipc: the socket file exists.
+bool wait_listening(const Url& u) {
+    for (int i = 0; i < 500; ++i) {
+        if (std::strncmp(u.s, "ipc://", 6) == 0) {
+            struct stat sb;
+            if (stat(u.s + 6, &sb) == 0 && S_ISSOCK(sb.st_mode)) return true;
+        } else if (const char* colon = std::strrchr(u.s, ':')) {
+            const int fd = socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in a{};
+            a.sin_family = AF_INET;
+            a.sin_port = htons(static_cast<uint16_t>(std::atoi(colon + 1)));
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            const bool taken = fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno == EADDRINUSE;
+            if (fd >= 0) close(fd);
+            if (taken) return true;
+        }
+        usleep(10000);
+    }
+    return false;
 }
 
 // The peer sends at most every ... ms in the repeated-send scenarios (nngcat: whole seconds).
@@ -741,6 +767,53 @@ void sc_big_from_us(const Setup& st) {
     CHECK_EQ(peer.lines(), 1);
 }
 
+// REQ peers -> an NNG device (sp_nng_peer device: raw REP front, raw REQ back) -> our REP. The
+// device puts its front pipe id (top bit clear) in front of the request id: our REP must keep the
+// two-word backtrace and send it back so that the device routes the reply to its requester.
+// "we listen / we dial" is about our REP and the device's back socket.
+void sc_our_rep_behind_device(const Setup& st) {
+    Context ctx;
+    REQUIRE_EQ(ctx.init(matrix_config()), Error::Ok);
+    SpSocket rep;
+    REQUIRE_EQ(rep.open(ctx, SpPattern::Rep), Error::Ok);
+    const Url front = new_url(st), back = new_url(st);
+    const Url* urls[] = {&back};
+    connect(st, rep, urls, 1);
+    Peer device;
+    const char* dev_argv[] = {"/usr/bin/timeout", "-k1", "30", nng_peer_path(), "device", st.we_listen ? "dial" : "listen",
+                              front.s, back.s, nullptr};
+    REQUIRE(device.proc.start(dev_argv));
+    REQUIRE(wait_listening(front));  // nngcat gives up when its first dial is refused
+    PeerSpec spec;
+    spec.role = "req";
+    spec.data = "r";
+    if (st.tool == Tool::NngPeer) spec.count = 20;
+    if (st.tool == Tool::Nanocat) spec.interval_ms = 100;
+    spec.urls[0] = &front;
+    spec.nurls = 1;
+    spec.listens = false;
+    Peer req;
+    REQUIRE(req.start(st.tool, spec));
+    int two_words = 0, other = 0;
+    CHECK(run(ctx, 10000, [&] {
+        SpMessage m;
+        while (rep.try_read(m) == Read::Message) {
+            // pipe id (top bit clear), then the request id (top bit set)
+            if (m.backtrace_size == 8 && !(m.backtrace[0] & 0x80) && (m.backtrace[4] & 0x80)) ++two_words;
+            else ++other;
+            char answer[64];
+            const int n = std::snprintf(answer, sizeof answer, "ok:%.*s", static_cast<int>(m.size < 40 ? m.size : 40),
+                                        reinterpret_cast<const char*>(m.data));
+            CHECK_EQ(rep.reply(m, answer, static_cast<size_t>(n)), Error::Ok);
+            m.release();
+        }
+        return st.tool == Tool::NngPeer ? req.printed("ok:r-19") : req.printed("ok:r");
+    }));
+    CHECK(two_words >= 1);
+    CHECK_EQ(other, 0);
+    if (st.tool == Tool::NngPeer) CHECK_EQ(req.exit_status(3000), 0);  // all 20 replies came back
+}
+
 struct ScenarioInfo { const char* name; void (*fn)(const Setup&); };
 const ScenarioInfo kScenarios[] = {
     {"our_req", sc_our_req},
@@ -755,6 +828,7 @@ const ScenarioInfo kScenarios[] = {
     {"pair", sc_pair},
     {"big_to_us", sc_big_to_us},
     {"big_from_us", sc_big_from_us},
+    {"our_rep_behind_device", sc_our_rep_behind_device},
 };
 
 // ---------------------------------------------------------------------------------------------
