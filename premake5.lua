@@ -230,7 +230,9 @@ if standalone then
     -------------------------------------------------------------------------------------------
     -- SP interop matrix (tests/interop/run_sp_interop.sh): tickwire's SP sockets against
     -- nanocat, nngcat and sp_nng_peer (a reference peer on libnng), every pattern, both ways.
+    -- Linux only: the peers are Debian packages, the tests fork them.
     -------------------------------------------------------------------------------------------
+    if target_os() == "linux" then
     project "sp_interop_tests"
         kind "ConsoleApp"
         cxx_settings()
@@ -251,6 +253,7 @@ if standalone then
         buildoptions { "-std=c11", "-Wall", "-Wextra" }
         links { "nng", "pthread" }
         standalone_outputs("sp_nng_peer")
+    end
 
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp
