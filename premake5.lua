@@ -374,6 +374,7 @@ if standalone and ALL_PROTOCOLS then
             ROOT .. "/tests/interop/**.cpp",
         }
         removefiles { ROOT .. "/tests/interop/node_modules/**" }
+        removefiles { ROOT .. "/tests/interop/sp_matrix/**" } -- its own binary, below
         -- Windows (the mingw build run under wine): the interop tests drive Linux peers
         -- (openssl, nanocat, dnsmasq) and the SP loopback tests use POSIX sockets directly.
         filter "system:windows"
@@ -387,7 +388,9 @@ if standalone and ALL_PROTOCOLS then
         standalone_outputs("tickwire_tests")
 
     -- The soak (issue 7): every protocol family for minutes, each payload verified; it may turn
-    -- on the platform's fault injection, hence the internal include paths.
+    -- on the platform's fault injection, hence the internal include paths. POSIX only (it reads
+    -- its RSS from /proc).
+    if target_os() ~= "windows" then
     project "tickwire_soak"
         kind "ConsoleApp"
         cxx_settings()
@@ -395,6 +398,35 @@ if standalone and ALL_PROTOCOLS then
         files { ROOT .. "/tests/soak/**.hpp", ROOT .. "/tests/soak/**.cpp" }
         tickwire.link()
         standalone_outputs("tickwire_soak")
+    end
+
+    -------------------------------------------------------------------------------------------
+    -- SP interop matrix (tests/interop/run_sp_interop.sh): tickwire's SP sockets against
+    -- nanocat, nngcat and sp_nng_peer (a reference peer on libnng), every pattern, both ways.
+    -- Linux only: the peers are Debian packages, the tests fork them.
+    -------------------------------------------------------------------------------------------
+    if target_os() == "linux" then
+    project "sp_interop_tests"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files {
+            ROOT .. "/tests/framework/**.hpp",
+            ROOT .. "/tests/framework/**.cpp",
+            ROOT .. "/tests/interop/sp_matrix/**.hpp",
+            ROOT .. "/tests/interop/sp_matrix/**.cpp",
+        }
+        tickwire.link()
+        standalone_outputs("sp_interop_tests")
+
+    project "sp_nng_peer"
+        kind "ConsoleApp"
+        language "C"
+        files { ROOT .. "/tests/interop/sp_nng_peer.c" }
+        buildoptions { "-std=c11", "-Wall", "-Wextra" }
+        links { "nng", "pthread" }
+        standalone_outputs("sp_nng_peer")
+    end
 
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp

@@ -9,11 +9,23 @@ namespace tickwire::detail {
 
 Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept {
     if (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut)) return Error::WrongState;
-    uint8_t prefix[sp::kMaxPrefixSize];
-    const size_t psz = sp::encode_prefix(framing(s), hdr_size + size, prefix);
-    const Error e = engine->tx_reserve(s, psz + hdr_size + size);  // all or nothing
-    if (e != Error::Ok) return e;
     BlockPool& blocks = engine->blocks;
+    const sp::Framing f = framing(s);
+    const size_t total = sp::prefix_size(f) + hdr_size + size;
+    if (s.tx.has_block() && s.tx.contiguous_free(blocks.block_size()) >= total) {
+        // Fast path: the whole frame fits in one piece at the ring's tail; write it there.
+        uint8_t* out = s.tx.tail_ptr(blocks);
+        const size_t psz = sp::encode_prefix(f, hdr_size + size, out);
+        if (hdr_size) std::memcpy(out + psz, hdr, hdr_size);
+        if (size) std::memcpy(out + psz + hdr_size, body, size);
+        s.tx.produced(static_cast<uint32_t>(total));
+        engine->list(engine->index_of(s));
+        return Error::Ok;
+    }
+    uint8_t prefix[sp::kMaxPrefixSize];
+    const size_t psz = sp::encode_prefix(f, hdr_size + size, prefix);
+    const Error e = engine->tx_reserve(s, total);  // all or nothing
+    if (e != Error::Ok) return e;
     s.tx.write(blocks, prefix, static_cast<uint32_t>(psz));
     if (hdr_size) s.tx.write(blocks, hdr, static_cast<uint32_t>(hdr_size));
     if (size) s.tx.write(blocks, static_cast<const uint8_t*>(body), static_cast<uint32_t>(size));
@@ -29,8 +41,9 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     case SpPattern::Push: {
         // The next pipe in turn that takes the whole message (pair has at most one).
         Error last = Error::WouldBlock;
-        for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-            const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+        for (uint32_t todo = live; todo;) {
+            const uint32_t pi = next_in(todo, send_cursor);
+            todo &= ~(1u << pi);
             ConnSlot* s = ready_conn(pipes[pi]);
             if (!s) continue;
             last = send_framed(*s, nullptr, 0, data, size);
@@ -46,8 +59,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     case SpPattern::Bus: {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
         if (sp::kMaxPrefixSize + size > engine->blocks.block_size()) return Error::TooLarge;
-        for (SpPipe& p : pipes)
-            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, nullptr, 0, data, size);
+        for (uint32_t todo = live; todo; todo &= todo - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, nullptr, 0, data, size);
         return Error::Ok;
     }
     case SpPattern::Surveyor: {
@@ -57,8 +70,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         survey_deadline_us = engine->now_us + static_cast<int64_t>(options.survey_ms) * 1000;
         uint8_t hdr[sp::kWordSize];
         sp::write_id_header(survey_id, hdr);
-        for (SpPipe& p : pipes)
-            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, hdr, sizeof hdr, data, size);
+        for (uint32_t todo = live; todo; todo &= todo - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, hdr, sizeof hdr, data, size);
         return Error::Ok;
     }
     case SpPattern::Req: {
@@ -103,8 +116,9 @@ void SpSocketState::req_service() noexcept {
         const int64_t due = req_sent_us + static_cast<int64_t>(options.resend_ms) * 1000;
         if (alive && engine->now_us < due) return;
     }
-    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+    for (uint32_t todo = live; todo;) {
+        const uint32_t pi = next_in(todo, send_cursor);
+        todo &= ~(1u << pi);
         ConnSlot* s = ready_conn(pipes[pi]);
         if (!s) continue;
         if (send_framed(*s, nullptr, 0, engine->messages.data(req_slot), req_size) != Error::Ok) continue;
