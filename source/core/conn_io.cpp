@@ -254,6 +254,7 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
         stats.bytes_sent += moved;
         stats.bytes_received += moved;
         peer.last_rx_us = now_us;
+        if (peer.protocol == Protocol::Sp) sp_after_read(p);  // an SP pipe checks and assembles
         notify_data(p);
     }
     // What did not fit waits until the peer consumes (consume_rx lists us again).

@@ -347,6 +347,9 @@ struct Engine {
     void sp_opened(uint32_t c) noexcept;      // accepted or connected: queue our handshake
     void sp_after_read(uint32_t c) noexcept;  // new bytes: check the handshake, assemble messages
     void sp_release(ConnSlot& s) noexcept;    // the connection is going: drop a half-assembled message
+    // ws:// pipes stay Protocol::WebSocket (with sp_socket set): sp_opened is called once the
+    // upgrade is done. A listener takes a request without Sec-WebSocket-Protocol only for pair.
+    bool sp_ws_accepts_bare(const ConnSlot& s) const noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

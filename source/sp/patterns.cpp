@@ -9,6 +9,7 @@ namespace tickwire::detail {
 
 Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept {
     if (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut)) return Error::WrongState;
+    if (s.protocol == Protocol::WebSocket) return ws_send(s, hdr, hdr_size, body, size);
     uint8_t prefix[sp::kMaxPrefixSize];
     const size_t psz = sp::encode_prefix(framing(s), hdr_size + size, prefix);
     const Error e = engine->tx_reserve(s, psz + hdr_size + size);  // all or nothing

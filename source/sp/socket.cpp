@@ -86,7 +86,7 @@ void SpSocket::close() noexcept {
     e.sp_sockets[st.index - 1] = nullptr;  // no hook reaches this state any more
     for (SpPipe& p : st.pipes) {
         if (ConnSlot* s = st.conn(p)) {
-            if (s->protocol == detail::Protocol::Sp && s->sp_socket == st.index) {
+            if (st.owns(*s)) {
                 s->sp_socket = 0;
                 (void)Conn(&e, p.conn).abort();
             }
@@ -105,7 +105,10 @@ Result<ListenerId> SpSocket::listen(const char* url) noexcept {
     SpSocketState& st = *state_;
     for (ListenerId& l : st.listeners) {
         if (l.valid()) continue;
-        Result<ListenerId> r = st.engine->listen(url, ListenOptions{}, st.index);
+        ListenOptions opts;
+        // ws://: the listener speaks (and echoes) its own "<pattern>.sp.nanomsg.org".
+        opts.ws.subprotocols = detail::sp::ws_subprotocol_to_accept(st.proto);
+        Result<ListenerId> r = st.engine->listen(url, opts, st.index);
         if (r) l = r.value;
         return r;
     }
@@ -121,6 +124,8 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
         if (p.conn) continue;
         DialOptions opts;
         opts.reconnect = true;  // SP dialers redial forever, as nanomsg and NNG do
+        // ws://: the dialer asks for its PEER's protocol (a REQ dialer sends rep.sp.nanomsg.org).
+        opts.ws.subprotocols = detail::sp::ws_subprotocol_to_request(st.proto);
         Result<Conn> r = st.engine->dial(url, opts, st.index, static_cast<uint8_t>(i));
         if (!r) return r;
         // An ipc connect may have finished inside dial(): sp_opened found the entry by index.

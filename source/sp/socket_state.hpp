@@ -68,8 +68,17 @@ struct SpSocketState {
     // The connection of a pipe that may carry messages now.
     ConnSlot* ready_conn(const SpPipe& p) const noexcept {
         ConnSlot* s = conn(p);
-        return s && p.up && s->state == ConnState::Open && !(s->flags & kConnInGraveyard) ? s : nullptr;
+        if (!s || !p.up || s->state != ConnState::Open || (s->flags & kConnInGraveyard)) return nullptr;
+        return s->protocol != Protocol::WebSocket || ws_ready(*s) ? s : nullptr;
     }
+    // A connection that is (still) one of our pipes: stream pipes and ws pipes alike.
+    bool owns(const ConnSlot& s) const noexcept {
+        return s.sp_socket == index && (s.protocol == Protocol::Sp || s.protocol == Protocol::WebSocket);
+    }
+    // ws:// pipes (ws_pipe.cpp): one SP message per binary WebSocket message.
+    static bool ws_ready(const ConnSlot& s) noexcept;
+    Error ws_send(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    bool ws_take(ConnSlot& s, uint64_t handle, ReadView& v) noexcept;
     // Frees entries whose connection is gone for good (and a message they still held).
     void sweep() noexcept;
     // Closes a pipe that broke the protocol; remembers why.
@@ -83,6 +92,8 @@ struct SpSocketState {
     bool subscribed(const uint8_t* data, size_t size) const noexcept;
     // Moves a pipe forward: checks the handshake, assembles a message larger than the ring.
     void pump(uint32_t pipe) noexcept;
+    // The peer checked out: messages may flow (false: refused, pair already has its peer).
+    bool pipe_up(uint32_t pipe) noexcept;
     // Takes the next whole message of a pipe into `out` (headers not stripped yet).
     bool take(uint32_t pipe, SpMessage& out) noexcept;
     SpPipe* find(uint64_t conn) noexcept;
