@@ -107,7 +107,7 @@ void Engine::process_conn(uint32_t c) noexcept {
     case ConnState::Closing: {
         const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
         // TLS: ciphertext already read may wait for room in rx, with nothing new on the socket.
-        if (can_read && ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty()))) read_socket(c);
+        if (can_read && ((s.flags & kConnReadable) || tls_input_waiting(s))) read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         const bool output = !s.tx.empty() || !tls_idle(s);
         if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
@@ -179,6 +179,11 @@ void Engine::read_socket(uint32_t c) noexcept {
     }
     after_read(c);
     if (eof && (s.state == ConnState::Open || s.state == ConnState::Closing) && !(s.flags & kConnInGraveyard)) on_peer_eof(c);
+    // TLS: reading stopped at a full ciphertext ring, which tls_input has emptied since (mbedTLS
+    // may hold half a record). The socket has more and gives no new edge: go on next update.
+    if (s.tls != kNone && (s.flags & kConnReadable) && !(s.flags & kConnInGraveyard) && s.state == ConnState::Open &&
+        s.tls_in.free_space(cap) > 0 && s.rx.free_space(cap) > 0)
+        list(c);
 }
 
 // Whatever carries the bytes looks at them: a plain stream just tells the application.
@@ -266,6 +271,10 @@ void Engine::tx_drained(uint32_t c) noexcept {
         ws_tx_drained(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
     }
+    if (s.sp_socket) {  // an SP pipe may have a large message waiting for this room
+        sp_tx_drained(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
     if (s.tls != kNone) s.tls_out.release_if_empty(blocks);
     if ((s.flags & kConnOweWritable) && s.state == ConnState::Open &&
@@ -332,7 +341,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     s.rx.release_if_empty(blocks);
     if (s.flags & kConnInGraveyard) return;
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
-    if ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty())) list(c);
+    if ((s.flags & kConnReadable) || tls_input_waiting(s)) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
     if (!blocks.empty() && block_waiters.size() > 0) {
         uint32_t w;

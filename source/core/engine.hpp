@@ -314,6 +314,11 @@ struct Engine {
     void tls_handshake_done(uint32_t c) noexcept;
     void tls_fail(uint32_t c, const TlsFailure& f) noexcept;
     bool tls_idle(const ConnSlot& s) const noexcept;
+    // Input waits on the TLS side: ciphertext in tls_in, or plaintext mbedTLS decrypted but rx
+    // had no room for (nothing new comes from the socket for it: the connection must be listed).
+    bool tls_input_waiting(const ConnSlot& s) const noexcept {
+        return s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].has_plaintext());
+    }
     Ring& socket_in(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_in : s.rx; }
     Ring& socket_out(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_out : s.tx; }
 
@@ -350,6 +355,7 @@ struct Engine {
     // ws:// pipes stay Protocol::WebSocket (with sp_socket set): sp_opened is called once the
     // upgrade is done. A listener takes a request without Sec-WebSocket-Protocol only for pair.
     bool sp_ws_accepts_bare(const ConnSlot& s) const noexcept;
+    void sp_tx_drained(uint32_t c) noexcept;  // room in tx: a large message goes on (sp/large_send.cpp)
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

@@ -4,11 +4,20 @@
 
 #include "sp/pattern_header.hpp"
 #include "sp/socket_state.hpp"
+#include "ws/frame.hpp"
 
 namespace tickwire::detail {
 
 Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept {
     if (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut)) return Error::WrongState;
+    SpPipe& pipe = pipes[s.sp_pipe];
+    if (pipe.out_slot && !feed(s.sp_pipe)) {  // a large message is still going out: full
+        s.flags |= kConnOweWritable;
+        return Error::WouldBlock;
+    }
+    // Larger than the ring: staged in a message slot, written as the ring drains.
+    if (sp::kMaxPrefixSize + ws::kMaxHeaderSize + hdr_size + size > engine->blocks.block_size())
+        return send_large(s, hdr, hdr_size, body, size);
     if (s.protocol == Protocol::WebSocket) return ws_send(s, hdr, hdr_size, body, size);
     uint8_t prefix[sp::kMaxPrefixSize];
     const size_t psz = sp::encode_prefix(framing(s), hdr_size + size, prefix);
@@ -46,14 +55,14 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     case SpPattern::Pub:
     case SpPattern::Bus: {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
-        if (sp::kMaxPrefixSize + size > engine->blocks.block_size()) return Error::TooLarge;
+        if (size > engine->messages.slot_size()) return Error::TooLarge;
         for (SpPipe& p : pipes)
             if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, nullptr, 0, data, size);
         return Error::Ok;
     }
     case SpPattern::Surveyor: {
         // A new survey id (ending the previous survey), then to every respondent with room.
-        if (sp::kMaxPrefixSize + sp::kWordSize + size > engine->blocks.block_size()) return Error::TooLarge;
+        if (sp::kWordSize + size > engine->messages.slot_size()) return Error::TooLarge;
         survey_id = ids.next();
         survey_deadline_us = engine->now_us + static_cast<int64_t>(options.survey_ms) * 1000;
         uint8_t hdr[sp::kWordSize];
@@ -108,7 +117,9 @@ void SpSocketState::req_service() noexcept {
         const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
         ConnSlot* s = ready_conn(pipes[pi]);
         if (!s) continue;
-        if (send_framed(*s, nullptr, 0, engine->messages.data(req_slot), req_size) != Error::Ok) continue;
+        const Error e = send_framed(*s, nullptr, 0, engine->messages.data(req_slot), req_size);
+        unstage();  // a large request's copy stays with its pipe only
+        if (e != Error::Ok) continue;
         send_cursor = pi + 1;
         req_pipe = pipes[pi].conn;
         req_sent_us = engine->now_us;

@@ -92,6 +92,7 @@ void SpSocket::close() noexcept {
             }
         }
         if (p.slot) (void)e.messages.release(p.slot);
+        st.drop_out(p);
     }
     for (ListenerId& l : st.listeners)
         if (l.valid()) (void)e.close_listener(l);
@@ -159,7 +160,9 @@ Read SpSocket::try_read(SpMessage& out) noexcept {
 Error SpSocket::send(const void* data, size_t size) noexcept {
     if (!state_) return Error::NotInitialized;
     if (size && !data) return Error::InvalidArgument;
-    return state_->route(data, size);
+    const Error e = state_->route(data, size);
+    state_->unstage();  // a large message's copy stays only with the pipes that took it
+    return e;
 }
 
 Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
@@ -169,7 +172,9 @@ Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
     if (!p) return Error::InvalidHandle;
     ConnSlot* s = state_->ready_conn(*p);
     if (!s) return Error::WrongState;
-    return state_->send_framed(*s, nullptr, 0, data, size);
+    const Error e = state_->send_framed(*s, nullptr, 0, data, size);
+    state_->unstage();
+    return e;
 }
 
 Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) noexcept {
@@ -180,8 +185,10 @@ Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) n
     SpPipe* p = state_->find(request.pipe.id());
     ConnSlot* s = p ? state_->ready_conn(*p) : nullptr;
     if (!s) return Error::Ok;  // the requester is gone: the reply is dropped, as REP does
-    if (state_->bt_pipe == request.pipe.id()) state_->bt_pipe = 0;
-    return state_->send_framed(*s, request.backtrace, request.backtrace_size, data, size);
+    const Error e = state_->send_framed(*s, request.backtrace, request.backtrace_size, data, size);
+    state_->unstage();
+    if (e == Error::Ok && state_->bt_pipe == request.pipe.id()) state_->bt_pipe = 0;
+    return e;
 }
 
 Error SpSocket::subscribe(std::string_view prefix) noexcept {

@@ -37,6 +37,7 @@ void Engine::sp_opened(uint32_t c) noexcept {
         st->pipes[free_entry].conn = handle;
     }
     SpPipe& p = st->pipes[s.sp_pipe];
+    st->drop_out(p);  // a redialed pipe starts clean: half a message cannot go on a new link
     p.hs = sp::HandshakeReader(st->proto);
     p.up = false;
     if (s.protocol == Protocol::WebSocket) {  // the upgrade agreed on the protocols: no SP header
@@ -65,6 +66,7 @@ void Engine::sp_release(ConnSlot& s) noexcept {
     if (!st) return;
     SpPipe& p = st->pipes[s.sp_pipe];
     if (p.conn != make_handle(index_of(s), s.gen)) return;
+    st->drop_out(p);  // a large message half sent is lost with the connection
     // p.up stays: what arrived before the end is still handed out (ready_conn checks the state).
     if (p.slot && p.have < p.need) {
         (void)messages.release(p.slot);
@@ -86,6 +88,7 @@ void SpSocketState::sweep() noexcept {
         ConnSlot* s = engine->conn_from_handle(p.conn);
         if (s && owns(*s)) continue;
         if (p.slot) (void)engine->messages.release(p.slot);
+        drop_out(p);
         p = SpPipe();
     }
 }

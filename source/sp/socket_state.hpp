@@ -22,6 +22,14 @@ struct SpPipe {
     uint32_t have = 0;                 // ... assembled so far (have == need: complete)
     bool up = false;                   // handshake checked: messages may flow
     bool dialed = false;               // a dialer owns the handle: keep the entry across redials
+    // A message larger than the tx ring, going out piece by piece as the ring drains
+    // (large_send.cpp). The slot holds pattern header + body and may be shared by several pipes
+    // (PUB, BUS, SURVEYOR); the last pipe done with it releases it. While it goes, the pipe
+    // takes no other message (it counts as full).
+    uint64_t out_slot = 0;
+    uint32_t out_len = 0;              // payload bytes in out_slot
+    uint32_t out_sent = 0;             // ... written to the tx ring so far
+    bool out_prefixed = false;         // stream pipes: the length prefix is written
 };
 
 struct SpSocketState {
@@ -85,6 +93,15 @@ struct SpSocketState {
     void fail_pipe(uint32_t c, Error why) noexcept;
     // Frames `hdr` + `body` into one pipe's tx ring, all or nothing.
     Error send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    // Large messages (large_send.cpp): `staged` holds this send's copy until the pipes that
+    // take it are set; unstage() releases it when none did.
+    uint64_t staged = 0;
+    uint32_t staged_size = 0;
+    Error send_large(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    void unstage() noexcept;
+    // Writes what fits of the pipe's large message; true when the pipe is free again.
+    bool feed(uint32_t pipe) noexcept;
+    void drop_out(SpPipe& p) noexcept;  // lets go of the pipe's large message (sent or not)
     // Pattern rules (patterns.cpp).
     Error route(const void* data, size_t size) noexcept;
     bool accept_incoming(SpMessage& m) noexcept;  // false: drop it

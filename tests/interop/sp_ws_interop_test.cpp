@@ -272,6 +272,41 @@ void big_from_peer(const char* tool, bool we_listen) {
     std::remove(path);
 }
 
+// We push a 70000-byte message (more than our 16 KiB ring: it leaves as a binary frame and
+// continuations); the peer writes it raw to a file, which must hold exactly our bytes.
+void big_to_peer(const char* tool, bool we_listen) {
+    char path[96], cmd[400];
+    std::snprintf(path, sizeof path, "/tmp/tickwire-sp-ws-out-%d.bin", static_cast<int>(getpid()));
+    std::remove(path);
+    std::string payload(70000, '\0');
+    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(tw_test::pattern(5, i));
+    Context ctx;
+    REQUIRE_EQ(ctx.init(ws_interop_config()), Error::Ok);
+    char url[96];
+    make_url(url, sizeof url);
+    std::snprintf(cmd, sizeof cmd, "exec %s --pull %s %s --raw > %s", tool, peer_side(we_listen), url, path);
+    SpPeer peer;
+    const char* argv[] = {"/bin/sh", "-c", cmd, nullptr};
+    REQUIRE(peer.start(argv));
+    SpSocket s;
+    REQUIRE(attach(s, ctx, SpPattern::Push, url, we_listen));
+    REQUIRE(run(ctx, 5000, [&] { return s.ready_pipes() == 1; }));
+    REQUIRE_EQ(s.send(payload.data(), payload.size()), Error::Ok);
+    std::string got;
+    CHECK(run(ctx, 5000, [&] {
+        FILE* f = std::fopen(path, "rb");
+        if (!f) return false;
+        got.assign(payload.size() + 1, '\0');
+        got.resize(std::fread(&got[0], 1, got.size(), f));
+        std::fclose(f);
+        return got.size() >= payload.size();
+    }));
+    CHECK(got == payload);
+    CHECK_EQ(s.pipe_failures(), 0u);
+    peer.stop();
+    std::remove(path);
+}
+
 } // namespace
 
 #define SP_WS_INTEROP(name, tool)                                                                        \
@@ -294,7 +329,9 @@ void big_from_peer(const char* tool, bool we_listen) {
     TW_TEST(sp_ws_interop_bus_with_##name##_we_listen) { bus(tool, true); }                             \
     TW_TEST(sp_ws_interop_bus_with_##name##_we_dial) { bus(tool, false); }                              \
     TW_TEST(sp_ws_interop_big_message_from_##name##_we_listen) { big_from_peer(tool, true); }           \
-    TW_TEST(sp_ws_interop_big_message_from_##name##_we_dial) { big_from_peer(tool, false); }
+    TW_TEST(sp_ws_interop_big_message_from_##name##_we_dial) { big_from_peer(tool, false); }         \
+    TW_TEST(sp_ws_interop_big_message_to_##name##_we_listen) { big_to_peer(tool, true); }             \
+    TW_TEST(sp_ws_interop_big_message_to_##name##_we_dial) { big_to_peer(tool, false); }
 
 SP_WS_INTEROP(nanocat, kNanocat)
 SP_WS_INTEROP(nngcat, kNngcat)
