@@ -36,7 +36,7 @@ namespace tickwire {
 
 namespace detail { struct SpSocketState; }
 
-enum class SpPattern : uint8_t { Pair, Push, Pull, Pub, Sub, Req, Rep, Bus, Surveyor, Respondent };
+enum class SpPattern : uint8_t { Pair, Push, Pull, Pub, Sub, Req, Rep, Bus, Surveyor, Respondent, Pair1 };
 const char* to_string(SpPattern p) noexcept;
 
 // Pipes per socket (listened + dialed + accepted), and the pattern limits.
@@ -51,6 +51,17 @@ struct SpOptions {
     uint32_t resend_ms = 60000;
     // SURVEYOR: responses are accepted for this long after send() (nanomsg's default: 1 s).
     uint32_t survey_ms = 1000;
+    // Raw mode, as NNG's raw sockets (for devices, proxies, brokers): no pattern state, every
+    // message delivered, SP headers passed through untouched in SpMessage::backtrace:
+    //   REQ / SURVEYOR receive: the first word (the pipe id a device pushed, or the id);
+    //   REP / RESPONDENT receive: our pipe id (top bit clear) + the request's backtrace;
+    //   BUS receive: our pipe id (a raw BUS send with it skips that pipe: no echo);
+    //   PAIR1 receive: the hop count. Send with send_raw() / send_message(): REP/RESPONDENT
+    //   route by the first header word (our pipe id), REQ / SURVEYOR / PUSH / PUB / PAIR send
+    //   header + body as they are, PAIR1 increments the hop count (dropped at max_ttl).
+    bool raw = false;
+    // PAIR1: messages whose hop count exceeds this are dropped (NNG's NNG_OPT_MAXTTL, 8).
+    uint8_t max_ttl = 8;
 };
 
 // One received message. data/size are the body (SP headers stripped). Valid until release();
@@ -108,6 +119,13 @@ public:
     // REP / RESPONDENT: answers `request` (its backtrace goes in front) on its pipe.
     TW_NODISCARD Error reply(const SpMessage& request, const void* data, size_t size) noexcept;
 
+    // Raw sockets: sends `header` (wire bytes) in front of `body`, routed as SpOptions::raw says.
+    // Errors as send(), plus WrongState on a cooked socket, InvalidArgument for a bad header.
+    TW_NODISCARD Error send_raw(const void* header, size_t header_size, const void* body, size_t size) noexcept;
+    TW_NODISCARD Error send_message(const SpMessage& m) noexcept {
+        return send_raw(m.backtrace, m.backtrace_size, m.data, m.size);
+    }
+
     // SUB: receive messages that start with `prefix` ("" = all). Errors: TooLarge (longer than
     // kSpMaxPrefix), NoMessageSlot (table full), WrongState (not a SUB socket).
     TW_NODISCARD Error subscribe(std::string_view prefix) noexcept;
@@ -120,9 +138,20 @@ public:
     uint64_t pipe_failures() const noexcept;
 
 private:
+    friend Error sp_forward(SpSocket& a, SpSocket& b) noexcept;
     detail::SpSocketState* state_ = nullptr;
     // The socket's state lives here, inside the object (no allocation).
     alignas(8) unsigned char storage_[4096];
 };
+
+// A device (NNG's nng_device): every message that arrives on `a` is sent on `b` and the other
+// way, inside each update() — a broker or proxy in a few lines. Both must be raw sockets of
+// matching protocols (REP+REQ, RESPONDENT+SURVEYOR, PULL+PUSH, SUB+PUB, BUS+BUS, PAIR+PAIR,
+// PAIR1+PAIR1) and open in the same Context; do not try_read() them yourself. A message the
+// other side cannot take now (WouldBlock, no slot) waits in the device (backpressure);
+// messages the other side's pattern drops are dropped. Ends when either socket closes.
+// Errors: NotInitialized, WrongState (not raw / busy forwarding), InvalidArgument (protocols
+// that are not peers, or a == b).
+TW_NODISCARD Error sp_forward(SpSocket& a, SpSocket& b) noexcept;
 
 } // namespace tickwire

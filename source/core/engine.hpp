@@ -356,6 +356,9 @@ struct Engine {
     // upgrade is done. A listener takes a request without Sec-WebSocket-Protocol only for pair.
     bool sp_ws_accepts_bare(const ConnSlot& s) const noexcept;
     void sp_tx_drained(uint32_t c) noexcept;  // room in tx: a large message goes on (sp/large_send.cpp)
+    uint32_t sp_next_pipe_id = 1;             // raw-mode pipe ids: unique in the context, as NNG's
+    uint32_t sp_forwarders = 0;               // sockets in a device (sp_forward): pumped in update()
+    void sp_forward_all() noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

@@ -31,27 +31,39 @@ Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_siz
     return Error::Ok;
 }
 
+// The next pipe in turn that takes the whole message (pair has at most one): PUSH, PAIR, REQ
+// raw. WouldBlock when none has room.
+Error SpSocketState::send_to_next(const uint8_t* hdr, size_t hdr_size, const void* data, size_t size) noexcept {
+    Error last = Error::WouldBlock;
+    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
+        const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+        ConnSlot* s = ready_conn(pipes[pi]);
+        if (!s) continue;
+        last = send_framed(*s, hdr, hdr_size, data, size);
+        if (last == Error::Ok) {
+            send_cursor = pi + 1;
+            return Error::Ok;
+        }
+        if (last == Error::TooLarge) return last;
+        unstage();  // a large copy nobody took is not kept for the next pipe's try
+    }
+    return last == Error::Ok ? Error::WouldBlock : last;
+}
+
+const uint8_t* SpSocketState::hop_one() noexcept {
+    static const uint8_t kOne[sp::kPair1HeaderSize] = {0, 0, 0, 1};
+    return kOne;
+}
+
 Error SpSocketState::route(const void* data, size_t size) noexcept {
     switch (pattern) {
     case SpPattern::Pull:
     case SpPattern::Sub: return Error::WrongState;  // receive-only patterns
+    case SpPattern::Pair1:
+        return send_to_next(hop_one(), sp::kPair1HeaderSize, data, size);  // a first hop: count 1
     case SpPattern::Pair:
-    case SpPattern::Push: {
-        // The next pipe in turn that takes the whole message (pair has at most one).
-        Error last = Error::WouldBlock;
-        for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-            const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
-            ConnSlot* s = ready_conn(pipes[pi]);
-            if (!s) continue;
-            last = send_framed(*s, nullptr, 0, data, size);
-            if (last == Error::Ok) {
-                send_cursor = pi + 1;
-                return Error::Ok;
-            }
-            if (last == Error::TooLarge) return last;
-        }
-        return last == Error::Ok ? Error::WouldBlock : last;
-    }
+    case SpPattern::Push: return send_to_next(nullptr, 0, data, size);
+
     case SpPattern::Pub:
     case SpPattern::Bus: {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
@@ -141,6 +153,18 @@ bool SpSocketState::accept_incoming(SpMessage& m) noexcept {
     case SpPattern::Pair:
     case SpPattern::Pull:
     case SpPattern::Bus: return true;
+    case SpPattern::Pair1: {
+        // NNG: a missing or impossible hop count closes the pipe; above max_ttl: dropped.
+        const sp::Pair1Parse r = sp::read_pair1_header(m.data, m.size, options.max_ttl);
+        if (r.error == sp::HeaderError::TtlExceeded) return false;
+        if (r.error != sp::HeaderError::None) {
+            fail_pipe(handle_index(m.pipe.id()), Error::ProtocolError);
+            return false;
+        }
+        m.data += sp::kPair1HeaderSize;
+        m.size -= sp::kPair1HeaderSize;
+        return true;
+    }
     case SpPattern::Push:
     case SpPattern::Pub: return false;  // send-only patterns ignore what arrives
     case SpPattern::Sub: return subscribed(m.data, m.size);

@@ -27,6 +27,7 @@ const char* to_string(SpPattern p) noexcept {
     case SpPattern::Bus: return "bus";
     case SpPattern::Surveyor: return "surveyor";
     case SpPattern::Respondent: return "respondent";
+    case SpPattern::Pair1: return "pair1";
     }
     return "?";
 }
@@ -45,6 +46,7 @@ detail::sp::Protocol protocol_of(SpPattern p) noexcept {
     case SpPattern::Bus: return Protocol::Bus;
     case SpPattern::Surveyor: return Protocol::Surveyor;
     case SpPattern::Respondent: return Protocol::Respondent;
+    case SpPattern::Pair1: return Protocol::Pair1;
     }
     return Protocol::Pair0;
 }
@@ -83,6 +85,7 @@ void SpSocket::close() noexcept {
         return;
     }
     detail::Engine& e = *st.engine;
+    st.unlink_forward();
     e.sp_sockets[st.index - 1] = nullptr;  // no hook reaches this state any more
     for (SpPipe& p : st.pipes) {
         if (ConnSlot* s = st.conn(p)) {
@@ -139,16 +142,20 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
 
 Read SpSocket::try_read(SpMessage& out) noexcept {
     if (!state_) return Read::Closed;
-    SpSocketState& st = *state_;
-    if (st.pattern == SpPattern::Req) st.req_service();
+    return state_->read(out);
+}
+
+namespace detail {
+Read SpSocketState::read(SpMessage& out) noexcept {
+    if (pattern == SpPattern::Req && !options.raw) req_service();
     for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (st.recv_cursor + k) % kSpMaxPipes;
-        if (!st.pipes[pi].conn) continue;
+        const uint32_t pi = (recv_cursor + k) % kSpMaxPipes;
+        if (!pipes[pi].conn) continue;
         for (;;) {
-            st.pump(pi);
-            if (!st.take(pi, out)) break;
-            if (st.accept_incoming(out)) {
-                st.recv_cursor = pi + 1;
+            pump(pi);
+            if (!take(pi, out)) break;
+            if (options.raw ? accept_raw(out) : accept_incoming(out)) {
+                recv_cursor = pi + 1;
                 return Read::Message;
             }
             out.release();  // not for the application (pattern rule): next one
@@ -156,12 +163,23 @@ Read SpSocket::try_read(SpMessage& out) noexcept {
     }
     return Read::NoData;
 }
+} // namespace detail
 
 Error SpSocket::send(const void* data, size_t size) noexcept {
     if (!state_) return Error::NotInitialized;
     if (size && !data) return Error::InvalidArgument;
-    const Error e = state_->route(data, size);
+    // A raw socket sends the bytes as they are: header and body are one to it.
+    const Error e = state_->options.raw ? state_->route_raw(nullptr, 0, data, size) : state_->route(data, size);
     state_->unstage();  // a large message's copy stays only with the pipes that took it
+    return e;
+}
+
+Error SpSocket::send_raw(const void* header, size_t header_size, const void* body, size_t size) noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (!state_->options.raw) return Error::WrongState;
+    if ((size && !body) || (header_size && !header)) return Error::InvalidArgument;
+    const Error e = state_->route_raw(static_cast<const uint8_t*>(header), header_size, body, size);
+    state_->unstage();
     return e;
 }
 

@@ -38,6 +38,10 @@ void Engine::sp_opened(uint32_t c) noexcept {
     }
     SpPipe& p = st->pipes[s.sp_pipe];
     st->drop_out(p);  // a redialed pipe starts clean: half a message cannot go on a new link
+    // Each connection a new id, unique in the context as NNG's pipe ids (31 bits, never 0): a
+    // device's header names a pipe of the other socket too (a raw BUS skips it).
+    p.id = sp_next_pipe_id;
+    sp_next_pipe_id = sp_next_pipe_id >= 0x7FFFFFFFu ? 1 : sp_next_pipe_id + 1;
     p.hs = sp::HandshakeReader(st->proto);
     p.up = false;
     if (s.protocol == Protocol::WebSocket) {  // the upgrade agreed on the protocols: no SP header
@@ -102,7 +106,7 @@ void SpSocketState::fail_pipe(uint32_t c, Error why) noexcept {
 
 bool SpSocketState::pipe_up(uint32_t pi) noexcept {
     SpPipe& p = pipes[pi];
-    if (pattern == SpPattern::Pair) {  // pair talks to one peer; later ones are refused
+    if (pattern == SpPattern::Pair || pattern == SpPattern::Pair1) {  // one peer; later ones are refused
         for (const SpPipe& other : pipes)
             if (&other != &p && ready_conn(other)) {
                 fail_pipe(handle_index(p.conn), Error::NoConnectionSlot);

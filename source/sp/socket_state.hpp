@@ -30,6 +30,7 @@ struct SpPipe {
     uint32_t out_len = 0;              // payload bytes in out_slot
     uint32_t out_sent = 0;             // ... written to the tx ring so far
     bool out_prefixed = false;         // stream pipes: the length prefix is written
+    uint32_t id = 0;                   // raw mode: the pipe id (top bit clear) put in headers
 };
 
 struct SpSocketState {
@@ -93,6 +94,16 @@ struct SpSocketState {
     void fail_pipe(uint32_t c, Error why) noexcept;
     // Frames `hdr` + `body` into one pipe's tx ring, all or nothing.
     Error send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    // Raw mode and devices (raw.cpp).
+    uint8_t forward_to = 0;            // 1 + the partner's index in Engine::sp_sockets; 0: none
+    bool fwd_held = false;             // fwd_msg was read and waits for the partner to take it
+    SpMessage fwd_msg{};
+    bool accept_raw(SpMessage& m) noexcept;   // raw receive: header into m.backtrace
+    Error route_raw(const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept;
+    void forward() noexcept;                  // moves what arrived to the partner (in update)
+    void unlink_forward() noexcept;
+    Read read(SpMessage& out) noexcept;       // SpSocket::try_read
+    SpPipe* find_id(uint32_t id) noexcept;
     // Large messages (large_send.cpp): `staged` holds this send's copy until the pipes that
     // take it are set; unstage() releases it when none did.
     uint64_t staged = 0;
@@ -104,6 +115,8 @@ struct SpSocketState {
     void drop_out(SpPipe& p) noexcept;  // lets go of the pipe's large message (sent or not)
     // Pattern rules (patterns.cpp).
     Error route(const void* data, size_t size) noexcept;
+    Error send_to_next(const uint8_t* hdr, size_t hdr_size, const void* data, size_t size) noexcept;
+    static const uint8_t* hop_one() noexcept;  // pair v1's header on a first hop: 00 00 00 01
     bool accept_incoming(SpMessage& m) noexcept;  // false: drop it
     void req_service() noexcept;                   // (re)sends the outstanding request
     bool subscribed(const uint8_t* data, size_t size) const noexcept;
