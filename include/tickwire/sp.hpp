@@ -45,6 +45,7 @@ constexpr size_t kSpMaxListeners = 4;
 constexpr size_t kSpMaxSubscriptions = 16;
 constexpr size_t kSpMaxPrefix = 64;
 constexpr size_t kSpMaxBacktrace = 64;   // bytes of REP backtrace kept (16 words)
+constexpr size_t kSpMaxRequests = 8;     // REQ: requests in flight at once (request())
 
 struct SpOptions {
     // REQ: resend the request when no reply came within this time (nanomsg's default: 60 s).
@@ -74,6 +75,8 @@ struct SpMessage {
     // REP / RESPONDENT: the request's backtrace (wire bytes), sent back in front of the reply.
     uint8_t backtrace[kSpMaxBacktrace] = {};
     uint8_t backtrace_size = 0;
+    // REQ: the id of the request this message answers (as request() returned it); else 0.
+    uint32_t request_id = 0;
 
     void release() noexcept { view_.release(); data = nullptr; size = 0; }
 
@@ -118,6 +121,21 @@ public:
     TW_NODISCARD Error send_to(Conn pipe, const void* data, size_t size) noexcept;
     // REP / RESPONDENT: answers `request` (its backtrace goes in front) on its pipe.
     TW_NODISCARD Error reply(const SpMessage& request, const void* data, size_t size) noexcept;
+
+    // REQ with several requests in flight (explicit ids rather than NNG's contexts): starts a
+    // request without cancelling the others and answers its id; the reply carries it in
+    // SpMessage::request_id. Each request is resent after resend_ms on its own, and a reply
+    // ends it. send() instead cancels every request in flight (NNG's plain REQ socket).
+    // Errors: WrongState (not a cooked REQ), NoMessageSlot (kSpMaxRequests in flight or the
+    // pool is empty), TooLarge.
+    TW_NODISCARD Result<uint32_t> request(const void* data, size_t size) noexcept;
+    // Forgets a request in flight (a late reply is dropped). Errors: InvalidArgument (unknown id).
+    TW_NODISCARD Error cancel(uint32_t request_id) noexcept;
+    size_t requests_in_flight() const noexcept;
+    // SURVEYOR, as NNG: Ok while the current survey collects responses, TimedOut once its
+    // deadline passed (later responses are dropped; send() starts the next survey and cancels
+    // this one), WrongState before the first survey.
+    TW_NODISCARD Error survey_status() const noexcept;
 
     // Raw sockets: sends `header` (wire bytes) in front of `body`, routed as SpOptions::raw says.
     // Errors as send(), plus WrongState on a cooked socket, InvalidArgument for a bad header.

@@ -85,18 +85,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     }
     case SpPattern::Req: {
         if (size + sp::kWordSize > engine->messages.slot_size()) return Error::TooLarge;
-        const uint64_t slot = engine->messages.acquire();
-        if (!slot) return Error::NoMessageSlot;
-        if (req_slot) (void)engine->messages.release(req_slot);  // a new request cancels the old
-        req_slot = slot;
-        req_id = ids.next();
-        uint8_t* buf = engine->messages.data(slot);
-        sp::write_id_header(req_id, buf);
-        if (size) std::memcpy(buf + sp::kWordSize, data, size);
-        req_size = static_cast<uint32_t>(size + sp::kWordSize);
-        req_pipe = 0;
-        req_service();
-        return Error::Ok;
+        for (Request& r : reqs) end_request(r);  // send(): a new request cancels the old ones
+        return start_request(data, size, nullptr);
     }
     case SpPattern::Rep:
     case SpPattern::Respondent: {
@@ -115,29 +105,57 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     return Error::WrongState;
 }
 
-// REQ: sends the outstanding request when it has not gone out, when its pipe is gone, or when
-// resend_ms passed without a reply. The pipes take turns, so a resend may go elsewhere.
+Error SpSocketState::start_request(const void* data, size_t size, uint32_t* id) noexcept {
+    if (size + sp::kWordSize > engine->messages.slot_size()) return Error::TooLarge;
+    Request* r = nullptr;
+    for (Request& e : reqs)
+        if (!e.slot) { r = &e; break; }
+    if (!r) return Error::NoMessageSlot;  // kSpMaxRequests in flight
+    const uint64_t slot = engine->messages.acquire();
+    if (!slot) return Error::NoMessageSlot;
+    r->slot = slot;
+    r->id = ids.next();
+    uint8_t* buf = engine->messages.data(slot);
+    sp::write_id_header(r->id, buf);
+    if (size) std::memcpy(buf + sp::kWordSize, data, size);
+    r->size = static_cast<uint32_t>(size + sp::kWordSize);
+    r->pipe = 0;
+    if (id) *id = r->id;
+    req_service();
+    return Error::Ok;
+}
+
+void SpSocketState::end_request(Request& r) noexcept {
+    if (r.slot) (void)engine->messages.release(r.slot);
+    r = Request();
+}
+
+// REQ: sends each request in flight when it has not gone out, when its pipe is gone, or when
+// resend_ms passed without a reply. The pipes take turns, so requests spread over them and a
+// resend may go elsewhere.
 void SpSocketState::req_service() noexcept {
-    if (!req_slot) return;
-    if (req_pipe) {
-        SpPipe* p = find(req_pipe);
-        const bool alive = p && ready_conn(*p);
-        const int64_t due = req_sent_us + static_cast<int64_t>(options.resend_ms) * 1000;
-        if (alive && engine->now_us < due) return;
+    for (Request& r : reqs) {
+        if (!r.slot) continue;
+        if (r.pipe) {
+            SpPipe* p = find(r.pipe);
+            const bool alive = p && ready_conn(*p);
+            const int64_t due = r.sent_us + static_cast<int64_t>(options.resend_ms) * 1000;
+            if (alive && engine->now_us < due) continue;
+        }
+        r.pipe = 0;  // until a pipe takes it: tried again at the next send()/try_read()
+        for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
+            const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+            ConnSlot* s = ready_conn(pipes[pi]);
+            if (!s) continue;
+            const Error e = send_framed(*s, nullptr, 0, engine->messages.data(r.slot), r.size);
+            unstage();  // a large request's copy stays with its pipe only
+            if (e != Error::Ok) continue;
+            send_cursor = pi + 1;
+            r.pipe = pipes[pi].conn;
+            r.sent_us = engine->now_us;
+            break;
+        }
     }
-    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
-        ConnSlot* s = ready_conn(pipes[pi]);
-        if (!s) continue;
-        const Error e = send_framed(*s, nullptr, 0, engine->messages.data(req_slot), req_size);
-        unstage();  // a large request's copy stays with its pipe only
-        if (e != Error::Ok) continue;
-        send_cursor = pi + 1;
-        req_pipe = pipes[pi].conn;
-        req_sent_us = engine->now_us;
-        return;
-    }
-    req_pipe = 0;  // no pipe could take it: try again at the next send()/try_read()
 }
 
 bool SpSocketState::subscribed(const uint8_t* data, size_t size) const noexcept {
@@ -169,12 +187,15 @@ bool SpSocketState::accept_incoming(SpMessage& m) noexcept {
     case SpPattern::Pub: return false;  // send-only patterns ignore what arrives
     case SpPattern::Sub: return subscribed(m.data, m.size);
     case SpPattern::Req: {
-        // Only the reply to the outstanding request; late replies to older ones are dropped.
+        // Only replies to requests in flight; late replies to older ones are dropped.
         const sp::IdParse r = sp::read_id_header(m.data, m.size);
-        if (r.error != sp::HeaderError::None || !req_slot || r.id != req_id) return false;
-        (void)engine->messages.release(req_slot);
-        req_slot = 0;
-        req_pipe = 0;
+        if (r.error != sp::HeaderError::None) return false;
+        Request* q = nullptr;
+        for (Request& e : reqs)
+            if (e.slot && e.id == r.id) { q = &e; break; }
+        if (!q) return false;
+        end_request(*q);
+        m.request_id = r.id;
         m.data += sp::kWordSize;
         m.size -= sp::kWordSize;
         return true;

@@ -99,7 +99,7 @@ void SpSocket::close() noexcept {
     }
     for (ListenerId& l : st.listeners)
         if (l.valid()) (void)e.close_listener(l);
-    if (st.req_slot) (void)e.messages.release(st.req_slot);
+    for (SpSocketState::Request& r : st.reqs) st.end_request(r);
     st.~SpSocketState();
     state_ = nullptr;
 }
@@ -154,6 +154,7 @@ Read SpSocketState::read(SpMessage& out) noexcept {
         for (;;) {
             pump(pi);
             if (!take(pi, out)) break;
+            out.request_id = 0;
             if (options.raw ? accept_raw(out) : accept_incoming(out)) {
                 recv_cursor = pi + 1;
                 return Read::Message;
@@ -172,6 +173,40 @@ Error SpSocket::send(const void* data, size_t size) noexcept {
     const Error e = state_->options.raw ? state_->route_raw(nullptr, 0, data, size) : state_->route(data, size);
     state_->unstage();  // a large message's copy stays only with the pipes that took it
     return e;
+}
+
+Result<uint32_t> SpSocket::request(const void* data, size_t size) noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (state_->pattern != SpPattern::Req || state_->options.raw) return Error::WrongState;
+    if (size && !data) return Error::InvalidArgument;
+    uint32_t id = 0;
+    const Error e = state_->start_request(data, size, &id);
+    state_->unstage();
+    if (e != Error::Ok) return e;
+    return id;
+}
+
+Error SpSocket::cancel(uint32_t request_id) noexcept {
+    if (!state_) return Error::NotInitialized;
+    for (SpSocketState::Request& r : state_->reqs)
+        if (r.slot && r.id == request_id) {
+            state_->end_request(r);
+            return Error::Ok;
+        }
+    return Error::InvalidArgument;
+}
+
+size_t SpSocket::requests_in_flight() const noexcept {
+    if (!state_) return 0;
+    size_t n = 0;
+    for (const SpSocketState::Request& r : state_->reqs) n += r.slot != 0;
+    return n;
+}
+
+Error SpSocket::survey_status() const noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (state_->pattern != SpPattern::Surveyor || !state_->survey_id) return Error::WrongState;
+    return state_->engine->now_us > state_->survey_deadline_us ? Error::TimedOut : Error::Ok;
 }
 
 Error SpSocket::send_raw(const void* header, size_t header_size, const void* body, size_t size) noexcept {

@@ -52,13 +52,19 @@ struct SpSocketState {
     uint8_t sub_len[kSpMaxSubscriptions] = {};
     bool sub_used[kSpMaxSubscriptions] = {};
 
-    // REQ: one outstanding request, kept in a message slot (id word + body) for resends.
+    // REQ: the requests in flight (send(): one, request(): up to kSpMaxRequests), each kept in a
+    // message slot (id word + body) for resends.
     sp::RequestIdGenerator ids{0};
-    uint64_t req_slot = 0;
-    uint32_t req_size = 0;             // bytes in req_slot, id included
-    uint32_t req_id = 0;
-    uint64_t req_pipe = 0;             // the pipe it was last sent on; 0: not sent yet
-    int64_t req_sent_us = 0;
+    struct Request {
+        uint64_t slot = 0;             // 0: entry free
+        uint32_t size = 0;             // bytes in slot, id included
+        uint32_t id = 0;
+        uint64_t pipe = 0;             // the pipe it was last sent on; 0: not sent yet
+        int64_t sent_us = 0;
+    };
+    Request reqs[kSpMaxRequests];
+    Error start_request(const void* data, size_t size, uint32_t* id) noexcept;
+    void end_request(Request& r) noexcept;
 
     // SURVEYOR: the survey whose responses are wanted, until the deadline.
     uint32_t survey_id = 0;
@@ -118,7 +124,7 @@ struct SpSocketState {
     Error send_to_next(const uint8_t* hdr, size_t hdr_size, const void* data, size_t size) noexcept;
     static const uint8_t* hop_one() noexcept;  // pair v1's header on a first hop: 00 00 00 01
     bool accept_incoming(SpMessage& m) noexcept;  // false: drop it
-    void req_service() noexcept;                   // (re)sends the outstanding request
+    void req_service() noexcept;                   // (re)sends the requests in flight
     bool subscribed(const uint8_t* data, size_t size) const noexcept;
     // Moves a pipe forward: checks the handshake, assembles a message larger than the ring.
     void pump(uint32_t pipe) noexcept;
