@@ -94,6 +94,13 @@ public:
     TW_NODISCARD Error open(Context& ctx, SpPattern pattern, const SpOptions& options = {}) noexcept;
     // Closes every pipe (unsent bytes are dropped) and listener. The Context must still be alive.
     void close() noexcept;
+    // Graceful close (linger): listeners close, dialers stop redialing, sends answer WrongState
+    // (try_read still works); inside the following update()s each pipe is closed once what was
+    // queued for it (a large message included) has gone out — ws pipes with a Close frame,
+    // tls with close_notify. Pipes still busy after linger_ms are aborted. drained() says when
+    // every pipe is gone; then close() (or the destructor) frees the socket without loss.
+    TW_NODISCARD Error drain(uint32_t linger_ms) noexcept;
+    bool drained() const noexcept;
     bool is_open() const noexcept { return state_ != nullptr; }
 
     // tcp:// or ipc:// only. Errors: as Context::listen/dial, UnsupportedScheme (other
@@ -151,6 +158,11 @@ public:
 
     // Pipes whose handshake succeeded and that are open now.
     size_t ready_pipes() const noexcept;
+    // Those pipes' handles (for send_to, or to notice peers coming and going); returns how many
+    // were written (at most cap). pipes_added() counts every pipe that came up so far, so
+    // pipes_added() - ready_pipes() have gone away.
+    size_t pipes(Conn* out, size_t cap) const noexcept;
+    uint64_t pipes_added() const noexcept;
     // Why the last pipe closed (Ok when none closed badly), and how many did.
     Error last_pipe_error() const noexcept;
     uint64_t pipe_failures() const noexcept;

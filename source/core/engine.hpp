@@ -357,8 +357,9 @@ struct Engine {
     bool sp_ws_accepts_bare(const ConnSlot& s) const noexcept;
     void sp_tx_drained(uint32_t c) noexcept;  // room in tx: a large message goes on (sp/large_send.cpp)
     uint32_t sp_next_pipe_id = 1;             // raw-mode pipe ids: unique in the context, as NNG's
-    uint32_t sp_forwarders = 0;               // sockets in a device (sp_forward): pumped in update()
-    void sp_forward_all() noexcept;
+    // SP sockets that need a turn in every update(): devices (sp_forward) and draining sockets.
+    uint32_t sp_serviced = 0;
+    void sp_service_all() noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

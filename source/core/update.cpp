@@ -81,7 +81,7 @@ Error Engine::update(int timeout_ms) noexcept {
         process_conn(c);
     }
 
-    if (sp_forwarders) sp_forward_all();  // SP devices move what arrived this update
+    if (sp_serviced) sp_service_all();  // SP devices move what arrived; draining sockets close
 
     for (;;) {
         if (events.room() < events_per_conn()) break;

@@ -9,7 +9,7 @@
 namespace tickwire::detail {
 
 Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_size, const void* body, size_t size) noexcept {
-    if (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut)) return Error::WrongState;
+    if (draining || (s.flags & (kConnWriteOpen | kConnShutPending | kConnWriteShut))) return Error::WrongState;
     SpPipe& pipe = pipes[s.sp_pipe];
     if (pipe.out_slot && !feed(s.sp_pipe)) {  // a large message is still going out: full
         s.flags |= kConnOweWritable;

@@ -21,7 +21,7 @@ Error sp_forward(SpSocket& a, SpSocket& b) noexcept {
     if (detail::sp::peer_of(x.proto) != y.proto) return Error::InvalidArgument;
     x.forward_to = y.index;
     y.forward_to = x.index;
-    x.engine->sp_forwarders += 2;
+    x.engine->sp_serviced += 2;
     return Error::Ok;
 }
 
@@ -171,12 +171,14 @@ void SpSocketState::unlink_forward() noexcept {
         }
     }
     forward_to = 0;
-    engine->sp_forwarders -= 2;
+    engine->sp_serviced -= 2;
 }
 
-void Engine::sp_forward_all() noexcept {
-    for (SpSocketState* st : sp_sockets)
+void Engine::sp_service_all() noexcept {
+    for (SpSocketState* st : sp_sockets) {
         if (st && st->forward_to) st->forward();
+        if (st && st->draining && !st->drain_done) st->drain_step();
+    }
 }
 
 } // namespace tickwire::detail

@@ -86,6 +86,7 @@ void SpSocket::close() noexcept {
     }
     detail::Engine& e = *st.engine;
     st.unlink_forward();
+    if (st.draining && !st.drain_done) --e.sp_serviced;
     e.sp_sockets[st.index - 1] = nullptr;  // no hook reaches this state any more
     for (SpPipe& p : st.pipes) {
         if (ConnSlot* s = st.conn(p)) {

@@ -114,6 +114,7 @@ bool SpSocketState::pipe_up(uint32_t pi) noexcept {
             }
     }
     p.up = true;
+    ++added;
     if (pattern == SpPattern::Req) req_service();  // a request waiting for a pipe goes now
     return true;
 }

@@ -110,6 +110,12 @@ struct SpSocketState {
     void unlink_forward() noexcept;
     Read read(SpMessage& out) noexcept;       // SpSocket::try_read
     SpPipe* find_id(uint32_t id) noexcept;
+    // Graceful close (drain.cpp): sends refused, pipes closed once their output is out.
+    bool draining = false;
+    bool drain_done = false;           // every pipe is gone: no more service needed
+    int64_t drain_deadline_us = 0;
+    uint64_t added = 0;                // pipes that came up (SpSocket::pipes_added)
+    void drain_step() noexcept;
     // Large messages (large_send.cpp): `staged` holds this send's copy until the pipes that
     // take it are set; unstage() releases it when none did.
     uint64_t staged = 0;
