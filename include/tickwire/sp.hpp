@@ -10,18 +10,28 @@
 //         while (pull.try_read(m) == Read::Message) { use(m.data, m.size); m.release(); }
 //     }
 //
-// Every accepted or dialed connection is a *pipe*: the 8-byte SP handshake goes first and the
-// peer's protocol is checked (a wrong peer or a bad header closes that pipe: last_pipe_error()
-// says why, and a dialer redials after its backoff). Messages are framed per transport (tcp:
-// 8-byte length, ipc: 0x01 + length) and handed out whole, up to Config::message_slot_size
-// bytes; a larger one closes its pipe with MessageTooLarge. Pipes are core connections: they
-// count against Config::max_connections and are never announced with events.
+// Every accepted or dialed connection is a *pipe*. On tcp://, ipc://, inproc:// and tls+tcp://
+// the 8-byte SP handshake goes first and the peer's protocol is checked (a wrong peer or a bad
+// header closes that pipe: last_pipe_error() says why, and a dialer redials after its backoff);
+// messages are framed per transport (8-byte length; ipc: 0x01 + length). On ws:// and wss://
+// the upgrade names the protocols instead ("<pattern>.sp.nanomsg.org": a dialer asks for its
+// peer's, a listener accepts only its own, 400 otherwise) and one binary WebSocket message is
+// one SP message, fragments reassembled. Messages are handed out whole, up to
+// Config::message_slot_size bytes (a larger one closes its pipe with MessageTooLarge), and sent
+// up to the same size: one larger than a ring block is staged in a message slot and leaves as
+// the ring drains (on ws as a binary frame and continuations). Pipes are core connections: they
+// count against Config::max_connections and are never announced with events; pipes() and
+// pipes_added() show them.
 //
-// Polling: the socket has no events of its own yet. Call try_read() after every update() until
-// it answers NoData; REQ's resends also happen inside try_read() and send().
-// Supported: tcp:// and ipc:// (not inproc, tls or ws yet). Patterns: pair (v0), push/pull,
-// pub/sub, req/rep (cooked mode, one outstanding request / one request being answered), bus,
-// surveyor/respondent (one survey at a time).
+// Polling: the socket has no events of its own. Call try_read() after every update() until it
+// answers NoData; REQ's resends also happen inside try_read() and send(). Devices
+// (sp_forward) and drain() do their work inside update().
+// Supported: tcp, ipc, inproc, ws, wss, tls+tcp. Patterns: pair (v0) and pair1 (NNG's v1, hop
+// count), push/pull, pub/sub, req/rep (cooked: send() = one request, request() = up to
+// kSpMaxRequests in flight with ids; rep answers any request it handed out with reply()), bus,
+// surveyor/respondent (one survey at a time, survey_status() for the deadline); raw mode for
+// all of them (SpOptions::raw) and devices between raw sockets. Not here: NNG's contexts
+// (request ids instead), socket options beyond SpOptions, zerotier/tls+ws schemes.
 //
 // Lifetime: close() (or destroy) every SpSocket before its Context shuts down; the socket must
 // not move while open (its pipes name it).
@@ -103,8 +113,9 @@ public:
     bool drained() const noexcept;
     bool is_open() const noexcept { return state_ != nullptr; }
 
-    // tcp:// or ipc:// only. Errors: as Context::listen/dial, UnsupportedScheme (other
-    // schemes), NoListenerSlot / NoConnectionSlot (this socket's tables are full too).
+    // tcp://, ipc://, inproc://, ws://, wss://, tls+tcp:// (the TLS ones need Config::tls).
+    // Errors: as Context::listen/dial, UnsupportedScheme (sockety), NoListenerSlot /
+    // NoConnectionSlot (this socket's tables are full too).
     TW_NODISCARD Result<ListenerId> listen(const char* url) noexcept;
     // The returned handle is the pipe; it stays the same across reconnects.
     TW_NODISCARD Result<Conn> dial(const char* url) noexcept;
@@ -114,15 +125,17 @@ public:
     Read try_read(SpMessage& out) noexcept;
 
     // Routes one message per pattern, all or nothing:
-    //   PAIR: the peer; PUSH: the next pipe in turn that has room (WouldBlock when none has);
+    //   PAIR / PAIR1: the peer; PUSH: the next pipe in turn that has room (WouldBlock when none has);
     //   PUB: every pipe that has room (Ok even with none: PUB drops); REQ: stores the request
     //   (a new one cancels the old), sends it to a pipe now or when one is up, resends after
     //   resend_ms; REP: the reply to the last request handed out (WrongState when none).
     //   BUS: like PUB (every pipe with room). SURVEYOR: a new survey to every pipe with room
     //   (a new one ends the old); responses come through try_read until survey_ms passed.
     //   RESPONDENT: like REP, the answer to the last survey handed out.
-    // Errors: WrongState (PULL/SUB cannot send), TooLarge (bigger than a ring block or slot),
-    // WouldBlock, NoMessageSlot (REQ keeps its request in a slot).
+    // A pipe still sending a large message takes no other one meanwhile (it counts as full).
+    // Raw sockets: send() is send_raw() without a header.
+    // Errors: WrongState (PULL/SUB cannot send; draining), TooLarge (bigger than a message
+    // slot), WouldBlock, NoMessageSlot (REQ keeps its request in a slot; a large message too).
     TW_NODISCARD Error send(const void* data, size_t size) noexcept;
     // One message to one pipe, framed (no pattern header). Errors as send(), InvalidHandle.
     TW_NODISCARD Error send_to(Conn pipe, const void* data, size_t size) noexcept;
