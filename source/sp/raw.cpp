@@ -144,6 +144,16 @@ Error SpSocketState::route_raw(const uint8_t* hdr, size_t hdr_size, const void* 
 void SpSocketState::forward() noexcept {
     SpSocketState* to = forward_to ? engine->sp_sockets[forward_to - 1] : nullptr;
     if (!to) return;
+    if (fwd_held && !fwd_msg.view_.message_ && fwd_msg.view_.consume_) {
+        // A held ring view is only good while its pipe lives: a pipe closed in an earlier
+        // update has given its ring back (rx_lent cleared), so the message is gone with it.
+        const ConnSlot* s = engine->conn_from_handle(fwd_msg.view_.conn_);
+        if (!s || !s->rx_lent) {
+            fwd_msg.view_.clear();
+            fwd_msg.data = nullptr;
+            fwd_held = false;
+        }
+    }
     for (int n = 0; n < 256; ++n) {  // a bound per update, so that both directions get turns
         if (!fwd_held) {
             if (read(fwd_msg) != Read::Message) return;
