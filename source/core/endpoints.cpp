@@ -76,6 +76,8 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     l.half_close = opts.half_close;
     l.user = opts.user;
 
+    // An SP socket's ws listener serves its own path only, as NNG's (404 for another).
+    if (sp && proto == Protocol::WebSocket && !copy_name(u.path, l.name, sizeof l.name)) return Error::NameTooLong;
     if (t == Transport::Inproc) {
         if (!copy_name(u.path, l.name, sizeof l.name)) return Error::NameTooLong;
         for (uint32_t i = 0; i < config.max_listeners; ++i)

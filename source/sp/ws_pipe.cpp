@@ -16,6 +16,13 @@ bool Engine::sp_ws_accepts_bare(const ConnSlot& s) const noexcept {
     return st && st->pattern == SpPattern::Pair;
 }
 
+bool Engine::sp_ws_path_matches(const ConnSlot& s, std::string_view path) const noexcept {
+    if (s.listener == kNone) return true;
+    const char* bound = listeners[s.listener].name;
+    if (bound[0] == 0 || (bound[0] == '/' && bound[1] == 0)) return true;  // any path, as nanomsg
+    return path == std::string_view(bound);
+}
+
 bool SpSocketState::ws_ready(const ConnSlot& s) noexcept {
     return s.ws.phase == WsPhase::Open && !(s.ws.flags & kWsCloseSent);
 }

@@ -248,6 +248,10 @@ static void server_handshake(Engine& e, uint32_t c) noexcept {
     std::string_view supported[kMaxSubprotocols];
     const size_t nsup = split_list(o.subprotocols, supported, kMaxSubprotocols);
     const std::string_view chosen = ws::choose_subprotocol(req.headers, supported, nsup);
+    if (s.sp_socket && !e.sp_ws_path_matches(s, req.path)) {  // NNG: exactly the bound path
+        reject(e, c, 404, ws::UpgradeRequestError::None);
+        return;
+    }
     if (s.sp_socket && chosen.empty() && !e.sp_ws_accepts_bare(s)) {
         // An SP socket speaks only its own "<pattern>.sp.nanomsg.org" (nanomsg answers 400 too).
         reject(e, c, 400, ws::UpgradeRequestError::None);

@@ -261,3 +261,33 @@ TW_TEST(sp_send_larger_than_the_ring) {
     (void)w.run(50, [] { return false; });
     CHECK_EQ(w.ctx.stats().message_slots_in_use, slots_before);  // the shared copy was released
 }
+
+// A ws listener bound with a path serves that path only (NNG answers 404 for another); one
+// bound without a path (or with "/") takes any, as nanomsg's.
+TW_TEST(sp_ws_listener_path) {
+    SpWorld w;
+    REQUIRE(w.init());
+    SpSocket pull, wrong, right;
+    REQUIRE_EQ(pull.open(w.ctx, SpPattern::Pull), Error::Ok);
+    REQUIRE_EQ(wrong.open(w.ctx, SpPattern::Push), Error::Ok);
+    REQUIRE_EQ(right.open(w.ctx, SpPattern::Push), Error::Ok);
+    auto l = pull.listen("ws://127.0.0.1:0/jobs");
+    REQUIRE(l.ok());
+    char url[96];
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/other", w.ctx.listener_port(l.value));
+    REQUIRE(wrong.dial(url).ok());
+    (void)w.run(200, [] { return false; });
+    CHECK_EQ(wrong.ready_pipes(), 0u);
+    CHECK(w.ctx.stats().handshakes_failed > 0);
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/jobs", w.ctx.listener_port(l.value));
+    REQUIRE(right.dial(url).ok());
+    CHECK(w.run(2000, [&] { return right.ready_pipes() == 1 && pull.ready_pipes() == 1; }));
+    SpSocket any, dialer;
+    REQUIRE_EQ(any.open(w.ctx, SpPattern::Pull), Error::Ok);
+    REQUIRE_EQ(dialer.open(w.ctx, SpPattern::Push), Error::Ok);
+    auto l2 = any.listen("ws://127.0.0.1:0");
+    REQUIRE(l2.ok());
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/whatever", w.ctx.listener_port(l2.value));
+    REQUIRE(dialer.dial(url).ok());
+    CHECK(w.run(2000, [&] { return dialer.ready_pipes() == 1; }));
+}
