@@ -84,6 +84,7 @@ bool SpSocketState::feed(uint32_t pi) noexcept {
             if (free <= ws::kMaxHeaderSize) break;
             uint32_t n = free - static_cast<uint32_t>(ws::kMaxHeaderSize);
             if (n > left) n = left;
+            if (n > kSpMaxWsFrame) n = kSpMaxWsFrame;
             if (n < left && n < kMinFragment) break;  // wait for more room
             ws::MaskKey key{};
             if (masked && !e.next_mask(key)) break;

@@ -16,7 +16,8 @@ Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_siz
         return Error::WouldBlock;
     }
     // Larger than the ring: staged in a message slot, written as the ring drains.
-    if (sp::kMaxPrefixSize + ws::kMaxHeaderSize + hdr_size + size > engine->blocks.block_size())
+    if (sp::kMaxPrefixSize + ws::kMaxHeaderSize + hdr_size + size > engine->blocks.block_size() ||
+        (s.protocol == Protocol::WebSocket && hdr_size + size > kSpMaxWsFrame))
         return send_large(s, hdr, hdr_size, body, size);
     if (s.protocol == Protocol::WebSocket) return ws_send(s, hdr, hdr_size, body, size);
     uint8_t prefix[sp::kMaxPrefixSize];

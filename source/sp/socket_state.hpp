@@ -14,6 +14,10 @@
 
 namespace tickwire::detail {
 
+// NNG's ws receivers refuse a single frame above 1 MiB (WIRE.md 5): ws messages larger than
+// this leave in several frames whatever the ring size.
+constexpr uint32_t kSpMaxWsFrame = 1024 * 1024;
+
 struct SpPipe {
     uint64_t conn = 0;                 // the Conn handle; 0: entry free
     sp::HandshakeReader hs{sp::Protocol::Pair0};  // the peer's 8-byte header, reset per connect

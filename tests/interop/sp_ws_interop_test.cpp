@@ -274,14 +274,21 @@ void big_from_peer(const char* tool, bool we_listen) {
 
 // We push a 70000-byte message (more than our 16 KiB ring: it leaves as a binary frame and
 // continuations); the peer writes it raw to a file, which must hold exactly our bytes.
-void big_to_peer(const char* tool, bool we_listen) {
+void big_to_peer(const char* tool, bool we_listen, size_t size = 70000, uint32_t block = 0) {
     char path[96], cmd[400];
     std::snprintf(path, sizeof path, "/tmp/tickwire-sp-ws-out-%d.bin", static_cast<int>(getpid()));
     std::remove(path);
-    std::string payload(70000, '\0');
+    std::string payload(size, '\0');
     for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(tw_test::pattern(5, i));
     Context ctx;
-    REQUIRE_EQ(ctx.init(ws_interop_config()), Error::Ok);
+    Config c = ws_interop_config();
+    if (block) {  // a ring larger than NNG's 1 MiB frame limit: the message still goes in pieces
+        c.ring_block_size = block;
+        c.ring_block_count = 8;
+        c.message_slot_size = block;
+        c.message_slots = 4;
+    }
+    REQUIRE_EQ(ctx.init(c), Error::Ok);
     char url[96];
     make_url(url, sizeof url);
     std::snprintf(cmd, sizeof cmd, "exec %s --pull %s %s --raw > %s", tool, peer_side(we_listen), url, path);
@@ -335,3 +342,7 @@ void big_to_peer(const char* tool, bool we_listen) {
 
 SP_WS_INTEROP(nanocat, kNanocat)
 SP_WS_INTEROP(nngcat, kNngcat)
+
+// NNG refuses a ws frame above 1 MiB but takes larger messages in several frames: with a 2 MiB
+// ring, a 1.5 MiB message must still leave in pieces. (nanomsg drops messages above 1 MiB.)
+TW_TEST(sp_ws_interop_1_5_mib_to_nngcat_with_a_2_mib_ring) { big_to_peer(kNngcat, true, 1536 * 1024, 2u << 20); }
