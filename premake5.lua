@@ -226,6 +226,16 @@ if standalone then
         filter {}
         standalone_outputs("tickwire_tests")
 
+    -- The soak (issue 7): every protocol family for minutes, each payload verified; it may turn
+    -- on the platform's fault injection, hence the internal include paths.
+    project "tickwire_soak"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files { ROOT .. "/tests/soak/**.hpp", ROOT .. "/tests/soak/**.cpp" }
+        tickwire.link()
+        standalone_outputs("tickwire_soak")
+
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp
     -- files have a main(), one program per such file, named after it (they share the rest).

@@ -11,7 +11,7 @@
 #
 # Knobs (environment):
 #   TW_CONFIG=debug         build and run the non-sanitized tests in Debug instead of Release
-#   TW_SKIP="fuzz samples"  skip stages: setup generate release sanitize samples consumer fuzz extra
+#   TW_SKIP="fuzz samples"  skip stages: setup generate release faults valgrind sanitize samples consumer fuzz extra
 #   FUZZ_SECONDS=10         seconds per fuzz target
 #   TW_STAGE_TIMEOUT=1200   seconds before a stage is killed and counted as failed
 #   PREMAKE=premake4        force a premake
@@ -27,6 +27,7 @@ EXTRA_TESTS=(
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/interop/run_sp_samples.sh      # the SP samples (reqrep, pubsub, pipeline, bus, survey, forwarder) by their output
+    tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
 )
 
 CONFIG=${TW_CONFIG:-release}
@@ -108,7 +109,7 @@ generate() {
     "$premake" --file=premake5.lua "$action"
 }
 
-build_tests() { make --no-print-directory -C build config="$1" -j2 tickwire_tests; }
+build_tests() { make --no-print-directory -C build config="$1" -j2 tickwire_tests tickwire_soak; }
 
 # An engine workspace that includes tickwire's premake script: it must generate, build, run,
 # and leave tickwire's folder alone.
@@ -138,6 +139,39 @@ if ! skipped release; then
     if [ $generated -eq 1 ] && stage "build $CONFIG" build build_tests "$CONFIG"; then
         stage "tests $CONFIG" tests "$TW_BIN_DIR/tickwire_tests"
     fi
+fi
+
+# The loopback suites again under the platform's injected short reads/writes and EAGAINs
+# (tests/loopback/fault_mode.cpp), with two seeds; the interop cases are left out (their peers'
+# timing is not ours to stretch).
+run_under_faults() {
+    local seed line p=0 f=0
+    for seed in 1 2; do
+        echo "--- TW_FAULT_SEED=$seed"
+        line=$(TW_FAULT_SEED=$seed "$TW_BIN_DIR/tickwire_tests" --exclude=interop | tee /dev/stderr | tail -n 1)
+        if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+            p=$((p + BASH_REMATCH[1])); f=$((f + BASH_REMATCH[2]))
+        else
+            f=$((f + 1))
+        fi
+    done
+    echo "$p passed, $f failed"
+    [ "$f" -eq 0 ]
+}
+if ! skipped faults && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ]; then
+    stage "tests $CONFIG under injected faults" tests run_under_faults
+fi
+
+# The whole suite under valgrind memcheck: any error or leak fails the stage (exit 9). Left out:
+# the two tests that measure the heap (valgrind replaces malloc, so they cannot count) and the
+# wss echo, whose 400 ms handshake deadline is shorter than a TLS handshake under valgrind.
+run_valgrind() {
+    valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        "$TW_BIN_DIR/tickwire_tests" --exclude=memory_no_allocation --exclude=per_connection_memory \
+        --exclude=tls_wss_echo
+}
+if ! skipped valgrind && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ] && command -v valgrind >/dev/null; then
+    stage "tests $CONFIG under valgrind" tests run_valgrind
 fi
 
 if ! skipped sanitize; then

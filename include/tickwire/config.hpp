@@ -59,7 +59,9 @@ struct Config {
 
     // Ring buffers: each connection direction draws one block of `ring_block_size` bytes (a power
     // of two) from a pool of `ring_block_count` while it has bytes in flight, and gives it back
-    // when empty. An idle connection holds none.
+    // when empty. An idle connection holds none. Reading never takes the last eighth of the pool
+    // (at least one block, from four blocks on): those are kept for sending, so that requests
+    // read into every other block can still be answered (and their blocks freed).
     uint32_t ring_block_size = 16 * 1024;
     uint32_t ring_block_count = 128;
 

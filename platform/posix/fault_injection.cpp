@@ -15,11 +15,17 @@ Plan g_plan;
 uint64_t g_state = 1;
 uint64_t g_count = 0;
 
-// Tokens of sockets by descriptor, for re-reporting readiness after an injected EAGAIN.
-constexpr int kMaxTrackedFd = 4096;
+// Tokens of sockets by descriptor, and the poller that gave them, for re-reporting readiness
+// after an injected EAGAIN. Sockets above kMaxTrackedFd get no injected EAGAIN or short I/O.
+constexpr int kMaxTrackedFd = 1 << 16;
 uint32_t g_token_of[kMaxTrackedFd];
-bool g_token_known[kMaxTrackedFd];
-Readiness g_spurious[64];
+const void* g_owner_of[kMaxTrackedFd];  // null: not known
+struct Spurious {
+    const void* poller;
+    Readiness ready;
+};
+constexpr int kMaxSpurious = 256;
+Spurious g_spurious[kMaxSpurious];
 int g_spurious_count = 0;
 
 // A pipe whose write end stays open: its read end never becomes readable or writable, which
@@ -42,8 +48,8 @@ bool roll(uint16_t chance) noexcept {
 }
 
 bool add_spurious(SocketHandle s, uint8_t flags) noexcept {
-    if (s < 0 || s >= kMaxTrackedFd || !g_token_known[s] || g_spurious_count == 64) return false;
-    g_spurious[g_spurious_count++] = {g_token_of[s], flags};
+    if (s < 0 || s >= kMaxTrackedFd || !g_owner_of[s] || g_spurious_count == kMaxSpurious) return false;
+    g_spurious[g_spurious_count++] = {g_owner_of[s], {g_token_of[s], flags}};
     return true;
 }
 } // namespace
@@ -93,20 +99,23 @@ bool should_drop_connect_slow(SocketHandle& out) noexcept {
     return true;
 }
 
-void note_token_slow(SocketHandle s, uint32_t token) noexcept {
+void note_token_slow(const void* poller, SocketHandle s, uint32_t token) noexcept {
     if (s < 0 || s >= kMaxTrackedFd) return;
     g_token_of[s] = token;
-    g_token_known[s] = true;
+    g_owner_of[s] = poller;
 }
 
 bool has_spurious() noexcept { return g_spurious_count > 0; }
 
-int take_spurious_slow(Readiness* out, int max) noexcept {
-    int n = g_spurious_count < max ? g_spurious_count : max;
-    for (int i = 0; i < n; ++i) out[i] = g_spurious[i];
-    for (int i = n; i < g_spurious_count; ++i) g_spurious[i - n] = g_spurious[i];
-    g_spurious_count -= n;
-    return n;
+int take_spurious_slow(const void* poller, Readiness* out, int max) noexcept {
+    // Takes this poller's entries (up to max) and keeps the others in order.
+    int taken = 0, kept = 0;
+    for (int i = 0; i < g_spurious_count; ++i) {
+        if (g_spurious[i].poller == poller && taken < max) out[taken++] = g_spurious[i].ready;
+        else g_spurious[kept++] = g_spurious[i];
+    }
+    g_spurious_count = kept;
+    return taken;
 }
 
 #else

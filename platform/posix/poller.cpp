@@ -31,7 +31,7 @@ void Poller::destroy() noexcept {
 }
 
 Error Poller::add(SocketHandle s, uint32_t token, uint8_t interest) noexcept {
-    fault::note_token(s, token);
+    fault::note_token(this, s, token);
     if (backend_ == PollerBackend::Epoll) return backends::epoll_add(os_handle_, s, token);
     return backends::poll_add(memory_, capacity_, count_, s, token, interest);
 }
@@ -47,7 +47,7 @@ void Poller::remove(SocketHandle s, uint32_t token) noexcept {
 
 int Poller::wait(int timeout_ms, Readiness* out, int max) noexcept {
     // Sockets that got an injected EAGAIN are reported ready again (see fault_injection.hpp).
-    const int spurious = fault::take_spurious(out, max);
+    const int spurious = fault::take_spurious(this, out, max);
     if (spurious > 0) timeout_ms = 0;
     int n = backend_ == PollerBackend::Epoll
                 ? backends::epoll_wait_ready(os_handle_, memory_, capacity_, timeout_ms, out + spurious, max - spurious)

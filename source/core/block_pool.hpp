@@ -20,6 +20,11 @@ public:
         high_water_ = 0;
     }
 
+    // Blocks that reading may not take: kept for sending. Without it, a pool drained by reads
+    // whose data waits to be answered (an echo, a reply, a forward) deadlocks: every block holds
+    // a request, and no response can get a block to leave through.
+    void set_read_reserve(uint32_t n) noexcept { read_reserve_ = n < count_ ? n : 0; }
+
     // A free block's index, or kNone when the pool is empty.
     uint32_t acquire() noexcept {
         if (free_count_ == 0) return kNone;
@@ -27,6 +32,9 @@ public:
         if (in_use() > high_water_) high_water_ = in_use();
         return b;
     }
+    // For reading: kNone also when only the send reserve is left.
+    uint32_t acquire_for_read() noexcept { return can_read() ? acquire() : kNone; }
+    bool can_read() const noexcept { return free_count_ > read_reserve_; }
     void release(uint32_t block) noexcept { free_[free_count_++] = block; }
 
     uint8_t* data(uint32_t block) const noexcept { return memory_ + static_cast<size_t>(block) * block_size_; }
@@ -42,6 +50,7 @@ private:
     uint32_t count_ = 0;
     uint32_t free_count_ = 0;
     uint32_t high_water_ = 0;
+    uint32_t read_reserve_ = 0;
 };
 
 } // namespace tickwire::detail

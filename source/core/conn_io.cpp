@@ -106,7 +106,8 @@ void Engine::process_conn(uint32_t c) noexcept {
     case ConnState::Open:
     case ConnState::Closing: {
         const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
-        // TLS: ciphertext already read may wait for room in rx, with nothing new on the socket.
+        // TLS: input already read (ciphertext, or plaintext inside mbedTLS) may wait for room in
+        // rx, with nothing new on the socket.
         if (can_read && ((s.flags & kConnReadable) || tls_input_waiting(s))) read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         const bool output = !s.tx.empty() || !tls_idle(s);
@@ -126,7 +127,7 @@ void Engine::read_socket(uint32_t c) noexcept {
     Ring& in = socket_in(s);  // rx, or TLS's ciphertext ring
     bool eof = false;
     while (s.flags & kConnReadable) {
-        if (!in.ensure_block(blocks)) {
+        if (!in.ensure_block_for_read(blocks)) {
             // Pool empty: stop reading; the kernel keeps the bytes until a block frees up.
             ++stats.ring_block_waits;
             wait_for_block(c);
@@ -238,7 +239,7 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
     }
     const uint32_t p = s.peer;
     ConnSlot& peer = conns[p];
-    if (!peer.rx.ensure_block(blocks)) {
+    if (!peer.rx.ensure_block_for_read(blocks)) {
         ++stats.ring_block_waits;
         wait_for_block(c);
         return;
@@ -343,7 +344,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
     if ((s.flags & kConnReadable) || tls_input_waiting(s)) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
-    if (!blocks.empty() && block_waiters.size() > 0) {
+    if (blocks.can_read() && block_waiters.size() > 0) {
         uint32_t w;
         if (block_waiters.pop(w)) {
             conns[w].flags &= static_cast<uint16_t>(~kConnWaitBlock);

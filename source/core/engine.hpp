@@ -314,11 +314,9 @@ struct Engine {
     void tls_handshake_done(uint32_t c) noexcept;
     void tls_fail(uint32_t c, const TlsFailure& f) noexcept;
     bool tls_idle(const ConnSlot& s) const noexcept;
-    // Input waits on the TLS side: ciphertext in tls_in, or plaintext mbedTLS decrypted but rx
-    // had no room for (nothing new comes from the socket for it: the connection must be listed).
-    bool tls_input_waiting(const ConnSlot& s) const noexcept {
-        return s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].has_plaintext());
-    }
+    // TLS input that can move without the socket: ciphertext read but not decrypted, or a
+    // record mbedTLS decrypted but could not hand out whole because rx was full.
+    bool tls_input_waiting(const ConnSlot& s) const noexcept;
     Ring& socket_in(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_in : s.rx; }
     Ring& socket_out(ConnSlot& s) noexcept { return s.tls != kNone ? s.tls_out : s.tx; }
 

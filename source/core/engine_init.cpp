@@ -80,6 +80,9 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->ready = ready;
         e->ready_capacity = ready_batch(cfg);
         e->blocks.init(blocks, block_free, cfg.ring_block_size, cfg.ring_block_count);
+        // An eighth of the pool (at least one block from four on) stays for sending.
+        const uint32_t eighth = cfg.ring_block_count / 8;
+        e->blocks.set_read_reserve(cfg.ring_block_count < 4 ? 0 : eighth > 0 ? eighth : 1);
         e->messages.init(slots, msg_free, msg_gens, cfg.message_slot_size, cfg.message_slots);
         e->deferred_slots.init(deferred, cfg.message_slots);
         e->tls_sessions = tls_sessions;

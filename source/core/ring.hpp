@@ -62,6 +62,13 @@ struct Ring {
         head = tail = 0;
         return block != kNone;
     }
+    // The same for a receiving ring: it may not take the pool's send reserve.
+    bool ensure_block_for_read(BlockPool& pool) noexcept {
+        if (has_block()) return true;
+        block = pool.acquire_for_read();
+        head = tail = 0;
+        return block != kNone;
+    }
     // Gives the block back once the ring is empty, so an idle connection holds nothing.
     void release_if_empty(BlockPool& pool) noexcept {
         if (has_block() && empty()) {

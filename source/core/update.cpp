@@ -26,7 +26,7 @@ Error Engine::update(int timeout_ms) noexcept {
     free_graveyard();
 
     // Connections that waited for a ring block get a turn while blocks are free.
-    while (!blocks.empty() && block_waiters.size() > 0) {
+    while (blocks.can_read() && block_waiters.size() > 0) {
         uint32_t c;
         (void)block_waiters.pop(c);
         conns[c].flags &= static_cast<uint16_t>(~kConnWaitBlock);

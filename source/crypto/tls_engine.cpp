@@ -561,11 +561,6 @@ uint32_t TlsSession::verify_flags() const noexcept {
     return clean_flags(mbedtls_ssl_get_verify_result(ssl_of(ssl_storage_)));
 }
 
-bool TlsSession::has_plaintext() const noexcept {
-    if (state_ == State::Idle || !handshake_done_) return false;
-    return mbedtls_ssl_get_bytes_avail(ssl_of(ssl_storage_)) > 0;
-}
-
 bool TlsSession::peer_verified() const noexcept {
     if (!handshake_done_ || creds_ == nullptr) return false;
     const bool required = role_ == TlsRole::Client ? creds_->verifies_server() : creds_->requires_client_cert();

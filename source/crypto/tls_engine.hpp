@@ -126,8 +126,6 @@ public:
     bool handshake_done() const noexcept { return handshake_done_; }
     bool failed() const noexcept { return state_ == State::Failed; }
     bool peer_closed() const noexcept { return peer_closed_; }
-    // Decrypted bytes mbedTLS still holds (a record larger than the last read_plain's room).
-    bool has_plaintext() const noexcept;
     TlsRole role() const noexcept { return role_; }
     // mbedTLS holds ciphertext that did not fit into io.out yet.
     bool has_pending_output() const noexcept { return out_pending_ > 0; }

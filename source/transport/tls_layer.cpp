@@ -104,6 +104,10 @@ bool Engine::tls_idle(const ConnSlot& s) const noexcept {
     return s.tls == kNone || (s.tls_out.empty() && !tls_sessions[s.tls].has_pending_output());
 }
 
+bool Engine::tls_input_waiting(const ConnSlot& s) const noexcept {
+    return s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].buffered_plain() > 0);
+}
+
 void Engine::tls_fail(uint32_t c, const TlsFailure& f) noexcept {
     log(LogLevel::Info, "connection %u: TLS: %s", c, f.message);
     ConnSlot& s = conns[c];
@@ -151,7 +155,7 @@ void Engine::tls_input(uint32_t c) noexcept {
             if (io.in_used == 0 && io.out_used == 0) break;
             continue;
         }
-        if (!s.rx.ensure_block(blocks)) {
+        if (!s.rx.ensure_block_for_read(blocks)) {
             wait_for_block(c);
             break;
         }

@@ -83,6 +83,29 @@ ReadResult Reader::read(uint8_t* data, size_t len) noexcept {
     if (error_ != 0) return fail(static_cast<ReadError>(error_));
     if (flags_ & kClosed) return event_result(ReadEvent::Done, 0);
     if (frame_remaining_ != 0) return payload(data, len, 0);
+    // The common case in one step: a whole, final, unfragmented Text/Binary frame with a 7-bit
+    // length, masked as our role wants, lying in the span. Same result as the general path; any
+    // frame with something unusual about it takes the general path, which checks every rule.
+    if (len >= 2 && !(flags_ & kInMessage)) {
+        const uint8_t b0 = data[0];
+        const uint8_t b1 = data[1];
+        const bool server = (flags_ & kServer) != 0;
+        const size_t n = b1 & 0x7Fu;
+        const size_t header = server ? 6 : 2;
+        if ((b0 == 0x81 || b0 == 0x82) && ((b1 & 0x80u) != 0) == server && n < 126 && header + n <= len &&
+            (max_message_ == 0 || n <= max_message_)) {
+            uint8_t* p = data + header;
+            if (server) {
+                MaskKey key;
+                std::memcpy(key.bytes, data + 2, 4);
+                apply_mask(p, n, key, 0);
+            }
+            const bool text = b0 == 0x81;
+            if (text && !utf8_valid(p, n)) return fail(ReadError::InvalidUtf8);
+            return ReadResult{header + n, 0, p, n, ReadEvent::DataChunk, text ? Opcode::Text : Opcode::Binary,
+                              true, true, 0, ReadError::None};
+        }
+    }
     return start_frame(data, len);
 }
 

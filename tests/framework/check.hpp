@@ -19,6 +19,9 @@ struct Case {
 void add_case(Case* c);
 void fail(const char* file, int line, const char* expr, const char* detail);
 bool current_failed();
+// Called by the runner before each case it runs, with the case's name, when set (a test file
+// may set it from a static initialiser, e.g. to turn on fault injection for the whole run).
+extern void (*g_before_case)(const char* name);
 
 struct Registrar {
     explicit Registrar(Case* c) { add_case(c); }

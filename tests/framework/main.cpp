@@ -1,5 +1,6 @@
 // The test runner: runs every registered case (or those whose name contains one of the
-// arguments), prints failures as they happen and ends with "N passed, M failed".
+// arguments, minus those containing an --exclude=TEXT), prints failures as they happen and ends
+// with "N passed, M failed". -v names each case as it runs.
 #include "check.hpp"
 
 #include <csignal>
@@ -24,9 +25,12 @@ void fail(const char* file, int line, const char* expr, const char* detail) {
 }
 
 bool current_failed() { return g_failed; }
+void (*g_before_case)(const char* name) = nullptr;
 } // namespace tw_test
 
 static bool selected(const char* name, int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--exclude=", 10) == 0 && std::strstr(name, argv[i] + 10)) return false;
     bool any_filter = false;
     for (int i = 1; i < argc; ++i) {
         if (argv[i][0] == '-') continue;
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
         if (!selected(c->name, argc, argv)) continue;
         tw_test::g_failed = false;
         if (verbose) { std::printf("  run  %s\n", c->name); std::fflush(stdout); }
+        if (tw_test::g_before_case) tw_test::g_before_case(c->name);
         c->fn();
         if (tw_test::g_failed) {
             ++failed;

@@ -323,3 +323,161 @@ TW_TEST(loopback_callbacks_layer_sees_open_data_and_close) {
     CHECK_EQ(st.bytes, 10u);
     CHECK_EQ(st.closes, 2);
 }
+
+// Every block read full of requests, none left to answer with: the pool keeps a send reserve
+// (Config::ring_block_count), so answers still go out, free their requests' blocks, and all
+// the rest follows. Without it this exchange stalls for good.
+TW_TEST(loopback_requests_filling_the_block_pool_can_still_be_answered) {
+    Context ctx;
+    Config cfg;
+    cfg.ring_block_size = 4096;
+    cfg.ring_block_count = 8;
+    REQUIRE_EQ(ctx.init(cfg), Error::Ok);
+    auto t = ctx.listen("tcp://127.0.0.1:0");
+    REQUIRE_EQ(t.error, Error::Ok);
+    char url[64];
+    std::snprintf(url, sizeof url, "tcp://127.0.0.1:%u", ctx.listener_port(t.value));
+    constexpr int kClients = 8;
+    Conn clients[kClients];
+    for (int i = 0; i < kClients; ++i) {
+        auto d = ctx.dial(url);
+        REQUIRE_EQ(d.error, Error::Ok);
+        clients[i] = d.value;
+    }
+    Conn servers[kClients];
+    int nservers = 0;
+    bool asked[kClients] = {};
+    uint64_t answered[kClients] = {};
+    bool answering = false;
+    EventLog log;
+    auto step = [&] {
+        for (int i = 0; i < kClients; ++i) {
+            if (asked[i] || clients[i].state() != ConnState::Open) continue;
+            uint8_t req[1000];
+            for (size_t k = 0; k < sizeof req; ++k) req[k] = tw_test::pattern(static_cast<uint32_t>(i), k);
+            asked[i] = clients[i].send(req, sizeof req) == Error::Ok;
+        }
+        for (int i = 0; i < kClients; ++i) {
+            ReadView v;
+            while (clients[i].try_read(v) == Read::Message) {
+                answered[i] += v.size;
+                v.release();
+            }
+        }
+        if (!answering) return;
+        for (int s = 0; s < nservers; ++s) {
+            ReadView v;
+            // The answer is a copy (send, not send_view): it needs a block of its own.
+            while (servers[s].try_read(v) == Read::Message) {
+                if (servers[s].send(v.data, v.size) != Error::Ok) break;  // the same bytes come again
+                v.release();
+            }
+        }
+    };
+    auto on_event = [&](const Event& ev) {
+        if (ev.type == EventType::Accepted) servers[nservers++] = ev.conn;
+    };
+    // Phase 1: the requests arrive and are read, but nobody answers: reading fills the pool.
+    pump(ctx, log, 300, [&] { step(); return false; }, on_event);
+    REQUIRE_EQ(nservers, kClients);
+    for (int i = 0; i < kClients; ++i) CHECK(asked[i]);
+    CHECK(ctx.stats().ring_block_waits > 0);  // some requests wait in the kernel for a block
+    // Phase 2: answering starts; every request gets its answer.
+    answering = true;
+    CHECK(pump(ctx, log, 5000, [&] {
+        step();
+        for (int i = 0; i < kClients; ++i)
+            if (answered[i] != 1000) return false;
+        return true;
+    }, on_event));
+    for (int i = 0; i < kClients; ++i) CHECK_EQ(answered[i], 1000u);
+    CHECK_EQ(log.count_of(EventType::Error), 0);
+}
+
+// Two Contexts in one process (a server and its clients, as in the soak) under injected faults:
+// a socket's injected EAGAIN must be re-reported to the poller that owns it, not to whichever
+// Context polls first (tokens are per poller).
+TW_TEST(loopback_injected_faults_with_two_contexts_in_one_process) {
+    Context server_ctx, client_ctx;
+    Config cfg;
+    cfg.ring_block_size = 4096;
+    REQUIRE_EQ(server_ctx.init(cfg), Error::Ok);
+    REQUIRE_EQ(client_ctx.init(cfg), Error::Ok);
+    auto l = server_ctx.listen("tcp://127.0.0.1:0");
+    REQUIRE_EQ(l.error, Error::Ok);
+    char url[64];
+    std::snprintf(url, sizeof url, "tcp://127.0.0.1:%u", server_ctx.listener_port(l.value));
+    constexpr int kClients = 6;
+    Conn clients[kClients], servers[kClients];
+    int nservers = 0;
+    DialOptions opts;
+    opts.reconnect = false;
+    for (int i = 0; i < kClients; ++i) {
+        auto d = client_ctx.dial(url, opts);
+        REQUIRE_EQ(d.error, Error::Ok);
+        clients[i] = d.value;
+    }
+    EventLog server_log, client_log;
+    auto pump_both = [&](int max_ms, auto pred) {
+        const int64_t end = client_ctx.now_us() + int64_t{max_ms} * 1000;
+        while (!pred() && client_ctx.now_us() < end) {
+            if (server_ctx.update(0) != Error::Ok || client_ctx.update(1) != Error::Ok) return false;
+            Event ev;
+            while (server_ctx.next_event(ev)) {
+                server_log.add(ev);
+                if (ev.type == EventType::Accepted && nservers < kClients) servers[nservers++] = ev.conn;
+            }
+            while (client_ctx.next_event(ev)) client_log.add(ev);
+        }
+        return pred();
+    };
+    REQUIRE(pump_both(3000, [&] {
+        for (const Conn& c : clients)
+            if (c.state() != ConnState::Open) return false;
+        return nservers == kClients;
+    }));
+    platform::fault::Plan plan;
+    plan.seed = 11;
+    plan.short_io = 300;
+    plan.would_block = 300;
+    platform::fault::enable(plan);
+    // Each client streams its bytes; each server connection echoes what it gets; the clients
+    // check that all of it came back, in order.
+    constexpr uint64_t kBytes = 100000;
+    uint64_t sent[kClients] = {}, echoed[kClients] = {}, bad = 0;
+    const bool ok = pump_both(20000, [&] {
+        for (int i = 0; i < kClients; ++i) {
+            uint8_t buf[500];
+            while (sent[i] < kBytes) {
+                const size_t n = kBytes - sent[i] < sizeof buf ? static_cast<size_t>(kBytes - sent[i]) : sizeof buf;
+                for (size_t k = 0; k < n; ++k) buf[k] = tw_test::pattern(static_cast<uint32_t>(i), sent[i] + k);
+                if (clients[i].send(buf, n) != Error::Ok) break;
+                sent[i] += n;
+            }
+        }
+        for (int s = 0; s < nservers; ++s) {
+            ReadView v;
+            while (servers[s].try_read(v) == Read::Message)
+                if (servers[s].send_view(v) != Error::Ok) break;  // the same bytes come again
+        }
+        bool done = true;
+        for (int i = 0; i < kClients; ++i) {
+            ReadView v;
+            while (clients[i].try_read(v) == Read::Message) {
+                for (size_t k = 0; k < v.size; ++k)
+                    if (v.data[k] != tw_test::pattern(static_cast<uint32_t>(i), echoed[i] + k)) ++bad;
+                echoed[i] += v.size;
+                v.release();
+            }
+            done = done && echoed[i] == kBytes;
+        }
+        return done;
+    });
+    const uint64_t injected = platform::fault::injected_count();
+    platform::fault::disable();
+    CHECK(ok);
+    for (int i = 0; i < kClients; ++i) CHECK_EQ(echoed[i], kBytes);
+    CHECK_EQ(bad, 0u);
+    CHECK(injected > 100);
+    CHECK_EQ(server_log.count_of(EventType::Error) + client_log.count_of(EventType::Error), 0);
+}

@@ -42,7 +42,7 @@ struct TlsWorld {
         std::fputs("127.0.0.1 wronghost.test\n", f);
         std::fclose(f);
         Config c;
-        c.handshake_timeout_ms = 2000;
+        c.handshake_timeout_ms = 10000;  // generous: the suite also runs under valgrind
         c.tls.max_sessions = 8;
         c.tls.ca_file = ca.c_str();
         c.hosts_path = hosts_file.c_str();
@@ -90,7 +90,7 @@ TW_TEST(tls_tcp_exchange_and_close_notify) {
     std::snprintf(url, sizeof url, "tls://localhost:%u", w.port());
     auto d = w.client.dial(url, once());
     REQUIRE_EQ(d.error, Error::Ok);
-    CHECK(w.pump(3000, [&] { return w.clog.count_of(EventType::Connected, d.value) == 1 && w.accepted().valid(); }));
+    CHECK(w.pump(10000, [&] { return w.clog.count_of(EventType::Connected, d.value) == 1 && w.accepted().valid(); }));
     Conn s = w.accepted();
     REQUIRE(s.valid());
     // 1 MiB each way through 16 KiB rings and 16 KiB records.
@@ -141,7 +141,7 @@ TW_TEST(tls_wss_echo) {
     std::snprintf(url, sizeof url, "wss://localhost:%u/secure", w.port());
     auto d = w.client.dial(url, once());
     REQUIRE_EQ(d.error, Error::Ok);
-    CHECK(w.pump(3000, [&] { return w.clog.count_of(EventType::Connected, d.value) == 1 && w.accepted().valid(); }));
+    CHECK(w.pump(10000, [&] { return w.clog.count_of(EventType::Connected, d.value) == 1 && w.accepted().valid(); }));
     Conn s = w.accepted();
     REQUIRE(s.valid());
     REQUIRE_EQ(d.value.send_text("over tls"), Error::Ok);
@@ -196,7 +196,7 @@ TW_TEST(tls_plaintext_peers_and_stalled_handshakes_are_cut_alone) {
     // A good TLS connection that must survive everything below.
     auto good = w.client.dial(tls_url, once());
     REQUIRE_EQ(good.error, Error::Ok);
-    CHECK(w.pump(3000, [&] { return w.clog.count_of(EventType::Connected, good.value) == 1 && w.accepted().valid(); }));
+    CHECK(w.pump(10000, [&] { return w.clog.count_of(EventType::Connected, good.value) == 1 && w.accepted().valid(); }));
     Conn good_server = w.accepted();
     // 1. A plaintext client on the TLS port.
     auto plain = w.client.dial(raw_url, once());
