@@ -219,6 +219,7 @@ if standalone then
             ROOT .. "/tests/interop/**.cpp",
         }
         removefiles { ROOT .. "/tests/interop/node_modules/**" }
+        removefiles { ROOT .. "/tests/interop/sp_matrix/**" } -- its own binary, below
         tickwire.link()
         -- Interop tests may drive the reference nanomsg/NNG implementations in-process.
         filter "system:linux"
@@ -235,6 +236,31 @@ if standalone then
         files { ROOT .. "/tests/soak/**.hpp", ROOT .. "/tests/soak/**.cpp" }
         tickwire.link()
         standalone_outputs("tickwire_soak")
+
+    -------------------------------------------------------------------------------------------
+    -- SP interop matrix (tests/interop/run_sp_interop.sh): tickwire's SP sockets against
+    -- nanocat, nngcat and sp_nng_peer (a reference peer on libnng), every pattern, both ways.
+    -------------------------------------------------------------------------------------------
+    project "sp_interop_tests"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files {
+            ROOT .. "/tests/framework/**.hpp",
+            ROOT .. "/tests/framework/**.cpp",
+            ROOT .. "/tests/interop/sp_matrix/**.hpp",
+            ROOT .. "/tests/interop/sp_matrix/**.cpp",
+        }
+        tickwire.link()
+        standalone_outputs("sp_interop_tests")
+
+    project "sp_nng_peer"
+        kind "ConsoleApp"
+        language "C"
+        files { ROOT .. "/tests/interop/sp_nng_peer.c" }
+        buildoptions { "-std=c11", "-Wall", "-Wextra" }
+        links { "nng", "pthread" }
+        standalone_outputs("sp_nng_peer")
 
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp

@@ -28,6 +28,7 @@ EXTRA_TESTS=(
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/interop/run_sp_samples.sh      # the SP samples (reqrep, pubsub, pipeline, bus, survey, forwarder) by their output
     tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
+    tests/interop/run_sp_interop.sh      # SP sockets against nanocat, nngcat and a libnng peer: every pattern, tcp/ipc, both ways
 )
 
 CONFIG=${TW_CONFIG:-release}

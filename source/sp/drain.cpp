@@ -44,7 +44,7 @@ namespace tickwire::detail {
 void SpSocketState::drain_step() noexcept {
     Engine& e = *engine;
     const bool late = e.now_us >= drain_deadline_us;
-    bool live = false;
+    bool busy = false;
     for (uint32_t i = 0; i < kSpMaxPipes; ++i) {
         SpPipe& p = pipes[i];
         ConnSlot* s = conn(p);
@@ -55,7 +55,7 @@ void SpSocketState::drain_step() noexcept {
             (void)c.abort();
             continue;
         }
-        live = true;
+        busy = true;
         if (s->state == ConnState::Open && p.up) {
             if (p.out_slot && !feed(i)) continue;  // a large message still going out
             if (!(s->flags & kConnNoReconnect)) (void)c.close();  // flushes, then closes
@@ -65,7 +65,7 @@ void SpSocketState::drain_step() noexcept {
             (void)c.abort();  // never got past the handshake
         }
     }
-    if (!live || late) {
+    if (!busy || late) {
         bool any = false;
         for (const SpPipe& p : pipes) {
             const ConnSlot* s = conn(p);

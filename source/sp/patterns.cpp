@@ -20,11 +20,23 @@ Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_siz
         (s.protocol == Protocol::WebSocket && hdr_size + size > kSpMaxWsFrame))
         return send_large(s, hdr, hdr_size, body, size);
     if (s.protocol == Protocol::WebSocket) return ws_send(s, hdr, hdr_size, body, size);
-    uint8_t prefix[sp::kMaxPrefixSize];
-    const size_t psz = sp::encode_prefix(framing(s), hdr_size + size, prefix);
-    const Error e = engine->tx_reserve(s, psz + hdr_size + size);  // all or nothing
-    if (e != Error::Ok) return e;
     BlockPool& blocks = engine->blocks;
+    const sp::Framing f = framing(s);
+    const size_t total = sp::prefix_size(f) + hdr_size + size;
+    if (s.tx.has_block() && s.tx.contiguous_free(blocks.block_size()) >= total) {
+        // Fast path: the whole frame fits in one piece at the ring's tail; write it there.
+        uint8_t* out = s.tx.tail_ptr(blocks);
+        const size_t psz = sp::encode_prefix(f, hdr_size + size, out);
+        if (hdr_size) std::memcpy(out + psz, hdr, hdr_size);
+        if (size) std::memcpy(out + psz + hdr_size, body, size);
+        s.tx.produced(static_cast<uint32_t>(total));
+        engine->list(engine->index_of(s));
+        return Error::Ok;
+    }
+    uint8_t prefix[sp::kMaxPrefixSize];
+    const size_t psz = sp::encode_prefix(f, hdr_size + size, prefix);
+    const Error e = engine->tx_reserve(s, total);  // all or nothing
+    if (e != Error::Ok) return e;
     s.tx.write(blocks, prefix, static_cast<uint32_t>(psz));
     if (hdr_size) s.tx.write(blocks, hdr, static_cast<uint32_t>(hdr_size));
     if (size) s.tx.write(blocks, static_cast<const uint8_t*>(body), static_cast<uint32_t>(size));
@@ -36,8 +48,9 @@ Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_siz
 // raw. WouldBlock when none has room.
 Error SpSocketState::send_to_next(const uint8_t* hdr, size_t hdr_size, const void* data, size_t size) noexcept {
     Error last = Error::WouldBlock;
-    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+    for (uint32_t todo = live; todo;) {
+        const uint32_t pi = next_in(todo, send_cursor);
+        todo &= ~(1u << pi);
         ConnSlot* s = ready_conn(pipes[pi]);
         if (!s) continue;
         last = send_framed(*s, hdr, hdr_size, data, size);
@@ -64,13 +77,12 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         return send_to_next(hop_one(), sp::kPair1HeaderSize, data, size);  // a first hop: count 1
     case SpPattern::Pair:
     case SpPattern::Push: return send_to_next(nullptr, 0, data, size);
-
     case SpPattern::Pub:
     case SpPattern::Bus: {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
         if (size > engine->messages.slot_size()) return Error::TooLarge;
-        for (SpPipe& p : pipes)
-            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, nullptr, 0, data, size);
+        for (uint32_t todo = live; todo; todo &= todo - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, nullptr, 0, data, size);
         return Error::Ok;
     }
     case SpPattern::Surveyor: {
@@ -80,8 +92,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         survey_deadline_us = engine->now_us + static_cast<int64_t>(options.survey_ms) * 1000;
         uint8_t hdr[sp::kWordSize];
         sp::write_id_header(survey_id, hdr);
-        for (SpPipe& p : pipes)
-            if (ConnSlot* s = ready_conn(p)) (void)send_framed(*s, hdr, sizeof hdr, data, size);
+        for (uint32_t todo = live; todo; todo &= todo - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, hdr, sizeof hdr, data, size);
         return Error::Ok;
     }
     case SpPattern::Req: {
@@ -144,8 +156,9 @@ void SpSocketState::req_service() noexcept {
             if (alive && engine->now_us < due) continue;
         }
         r.pipe = 0;  // until a pipe takes it: tried again at the next send()/try_read()
-        for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-            const uint32_t pi = (send_cursor + k) % kSpMaxPipes;
+        for (uint32_t todo = live; todo;) {
+            const uint32_t pi = next_in(todo, send_cursor);
+            todo &= ~(1u << pi);
             ConnSlot* s = ready_conn(pipes[pi]);
             if (!s) continue;
             const Error e = send_framed(*s, nullptr, 0, engine->messages.data(r.slot), r.size);

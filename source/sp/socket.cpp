@@ -14,6 +14,7 @@ using detail::SpSocketState;
 static_assert(sizeof(SpSocketState) <= 4096, "SpSocket::storage_ is too small");
 static_assert(alignof(SpSocketState) <= 8, "SpSocket::storage_ is not aligned enough");
 static_assert(kSpMaxPipes <= 256, "ConnSlot::sp_pipe is one byte");
+static_assert(kSpMaxPipes <= 32, "SpSocketState::live has one bit per pipe");
 
 const char* to_string(SpPattern p) noexcept {
     switch (p) {
@@ -134,7 +135,10 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
         Result<Conn> r = st.engine->dial(url, opts, st.index, static_cast<uint8_t>(i));
         if (!r) return r;
         // An ipc connect may have finished inside dial(): sp_opened found the entry by index.
-        if (!p.conn) p.conn = r.value.id();
+        if (!p.conn) {  // (sp_opened may have set up the rest of the entry already: keep it)
+            p.conn = r.value.id();
+            st.live |= 1u << i;
+        }
         p.dialed = true;
         return r;
     }
@@ -149,8 +153,9 @@ Read SpSocket::try_read(SpMessage& out) noexcept {
 namespace detail {
 Read SpSocketState::read(SpMessage& out) noexcept {
     if (pattern == SpPattern::Req && !options.raw) req_service();
-    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (recv_cursor + k) % kSpMaxPipes;
+    for (uint32_t todo = live; todo;) {
+        const uint32_t pi = next_in(todo, recv_cursor);
+        todo &= ~(1u << pi);
         if (!pipes[pi].conn) continue;
         for (;;) {
             pump(pi);

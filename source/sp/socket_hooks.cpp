@@ -14,6 +14,34 @@ Error handshake_error(sp::HandshakeError e) noexcept {
 Error frame_error(sp::FrameError e) noexcept {
     return e == sp::FrameError::TooLarge ? Error::MessageTooLarge : Error::ProtocolError;
 }
+
+enum class PrefixRead : uint8_t { Whole, Incomplete, Bad };
+
+// The prefix of the message at the head of a pipe's rx ring, read in place when it does not
+// wrap (the common case: no copy, no decoder state). Whole: `length` is the message's length;
+// Bad: `error` says why. An ipc type byte is checked as soon as it is there.
+PrefixRead read_prefix(const Engine& e, const ConnSlot& s, sp::Framing f, uint64_t& length, sp::FrameError& error) noexcept {
+    const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
+    const uint32_t used = s.rx.used();
+    if (used == 0) return PrefixRead::Incomplete;
+    const uint32_t cap = e.blocks.block_size();
+    const uint32_t start = s.rx.head & (cap - 1);
+    const uint8_t* p = e.blocks.data(s.rx.block) + start;
+    if (used < psz) {
+        if (f == sp::Framing::Ipc && p[0] != sp::kIpcMessageType) {
+            error = sp::FrameError::BadIpcType;
+            return PrefixRead::Bad;
+        }
+        return PrefixRead::Incomplete;
+    }
+    uint8_t copy[sp::kMaxPrefixSize];
+    if (cap - start < psz) {  // the prefix wraps around the ring's end
+        s.rx.peek(e.blocks, 0, copy, psz);
+        p = copy;
+    }
+    error = sp::decode_prefix(f, p, e.messages.slot_size(), length);
+    return error == sp::FrameError::None ? PrefixRead::Whole : PrefixRead::Bad;
+}
 } // namespace
 
 // Accepted, or (re)connected by a dialer: the pipe starts over, and our 8 bytes go out first.
@@ -33,8 +61,7 @@ void Engine::sp_opened(uint32_t c) noexcept {
             return;
         }
         s.sp_pipe = static_cast<uint8_t>(free_entry);
-        st->pipes[free_entry] = SpPipe();
-        st->pipes[free_entry].conn = handle;
+        st->use_entry(free_entry, handle);
     }
     SpPipe& p = st->pipes[s.sp_pipe];
     st->drop_out(p);  // a redialed pipe starts clean: half a message cannot go on a new link
@@ -93,7 +120,7 @@ void SpSocketState::sweep() noexcept {
         if (s && owns(*s)) continue;
         if (p.slot) (void)engine->messages.release(p.slot);
         drop_out(p);
-        p = SpPipe();
+        free_entry(i);
     }
 }
 
@@ -151,24 +178,21 @@ void SpSocketState::pump(uint32_t pi) noexcept {
         }
         if (p.slot) return;  // a whole message waits for try_read: keep the order
         const sp::Framing f = framing(*s);
-        uint8_t prefix[sp::kMaxPrefixSize];
         const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
-        const uint32_t n = s->rx.used() < psz ? s->rx.used() : psz;
-        if (n == 0) return;
-        s->rx.peek(e.blocks, 0, prefix, n);
-        sp::FrameDecoder dec(f, e.messages.slot_size());
-        const sp::FrameEvent ev = dec.next(prefix, n);
-        if (ev.kind == sp::FrameEventKind::Error) {
-            fail_pipe(c, frame_error(ev.error));
+        uint64_t length = 0;
+        sp::FrameError error = sp::FrameError::None;
+        const PrefixRead r = read_prefix(e, *s, f, length, error);
+        if (r == PrefixRead::Bad) {
+            fail_pipe(c, frame_error(error));
             return;
         }
-        if (ev.kind != sp::FrameEventKind::MessageStart) return;  // prefix incomplete
-        const uint64_t total = psz + ev.length;
+        if (r == PrefixRead::Incomplete) return;
+        const uint64_t total = psz + length;
         if (total <= s->rx.used() || total <= e.blocks.block_size()) return;  // the ring holds it
         // Larger than the ring: assemble it in a message slot as it arrives.
         p.slot = e.messages.acquire();
         if (!p.slot) return;  // pool empty: reading waits; try_read asks again
-        p.need = static_cast<uint32_t>(ev.length);
+        p.need = static_cast<uint32_t>(length);
         p.have = 0;
         e.consume_rx(*s, psz);
     }
@@ -198,13 +222,10 @@ bool SpSocketState::take(uint32_t pi, SpMessage& out) noexcept {
     } else {
         const sp::Framing f = framing(*s);
         const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
-        if (s->rx.used() < psz) return false;
-        uint8_t prefix[sp::kMaxPrefixSize];
-        s->rx.peek(e.blocks, 0, prefix, psz);
-        sp::FrameDecoder dec(f, e.messages.slot_size());
-        const sp::FrameEvent ev = dec.next(prefix, psz);
-        if (ev.kind != sp::FrameEventKind::MessageStart) return false;  // errors: pump closes the pipe
-        const uint32_t len = static_cast<uint32_t>(ev.length);
+        uint64_t length = 0;
+        sp::FrameError error = sp::FrameError::None;
+        if (read_prefix(e, *s, f, length, error) != PrefixRead::Whole) return false;  // errors: pump closes the pipe
+        const uint32_t len = static_cast<uint32_t>(length);
         if (s->rx.used() - psz < len) return false;
         RingSpan rs[2] = {};
         const int spans = s->rx.spans(e.blocks, s->rx.head + psz, len, rs);

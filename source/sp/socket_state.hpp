@@ -45,6 +45,10 @@ struct SpSocketState {
     sp::Protocol proto = sp::Protocol::Pair0;
     SpOptions options{};
     SpPipe pipes[kSpMaxPipes];
+    // Bit i set: pipes[i] is in use (conn != 0). The send and read loops visit only these, so a
+    // socket with one pipe does not walk sixteen entries per message. Change entries only
+    // through use_entry() / free_entry(), which keep it right.
+    uint32_t live = 0;
     ListenerId listeners[kSpMaxListeners];
     uint32_t send_cursor = 0;          // round-robin start for sends
     uint32_t recv_cursor = 0;          // fair reading: the pipe after the last one read
@@ -143,6 +147,27 @@ struct SpSocketState {
     // Takes the next whole message of a pipe into `out` (headers not stripped yet).
     bool take(uint32_t pipe, SpMessage& out) noexcept;
     SpPipe* find(uint64_t conn) noexcept;
+
+    void use_entry(uint32_t i, uint64_t conn) noexcept {
+        pipes[i] = SpPipe();
+        pipes[i].conn = conn;
+        live |= 1u << i;
+    }
+    void free_entry(uint32_t i) noexcept {
+        pipes[i] = SpPipe();
+        live &= ~(1u << i);
+    }
+    // The first entry of `set` at or after `from` (0..kSpMaxPipes), wrapping around; `set` != 0.
+    // Visiting a snapshot of `live` this way is the round robin of the send and read loops.
+    static uint32_t next_in(uint32_t set, uint32_t from) noexcept {
+        const uint32_t ahead = from < 32 ? set & (~0u << from) : 0;
+        return lowest_bit(ahead ? ahead : set);
+    }
+    static uint32_t lowest_bit(uint32_t v) noexcept {  // v != 0; de Bruijn: portable, branch-free
+        static constexpr uint8_t kPos[32] = {0,  1,  28, 2,  29, 14, 24, 3,  30, 22, 20, 15, 25, 17, 4,  8,
+                                             31, 27, 13, 23, 21, 19, 16, 7,  26, 12, 18, 6,  11, 5,  10, 9};
+        return kPos[((v & (0u - v)) * 0x077CB531u) >> 27];
+    }
 };
 
 } // namespace tickwire::detail
