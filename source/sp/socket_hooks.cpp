@@ -64,8 +64,17 @@ void Engine::sp_opened(uint32_t c) noexcept {
         st->use_entry(free_entry, handle);
     }
     SpPipe& p = st->pipes[s.sp_pipe];
+    st->drop_out(p);  // a redialed pipe starts clean: half a message cannot go on a new link
+    // Each connection a new id, unique in the context as NNG's pipe ids (31 bits, never 0): a
+    // device's header names a pipe of the other socket too (a raw BUS skips it).
+    p.id = sp_next_pipe_id;
+    sp_next_pipe_id = sp_next_pipe_id >= 0x7FFFFFFFu ? 1 : sp_next_pipe_id + 1;
     p.hs = sp::HandshakeReader(st->proto);
     p.up = false;
+    if (s.protocol == Protocol::WebSocket) {  // the upgrade agreed on the protocols: no SP header
+        st->pipe_up(s.sp_pipe);
+        return;
+    }
     uint8_t hello[sp::kHandshakeSize];
     sp::write_handshake(st->proto, hello);
     if (tx_reserve(s, sizeof hello) != Error::Ok) {  // no ring block for 8 bytes: give up on it
@@ -88,6 +97,7 @@ void Engine::sp_release(ConnSlot& s) noexcept {
     if (!st) return;
     SpPipe& p = st->pipes[s.sp_pipe];
     if (p.conn != make_handle(index_of(s), s.gen)) return;
+    st->drop_out(p);  // a large message half sent is lost with the connection
     // p.up stays: what arrived before the end is still handed out (ready_conn checks the state).
     if (p.slot && p.have < p.need) {
         (void)messages.release(p.slot);
@@ -107,8 +117,9 @@ void SpSocketState::sweep() noexcept {
         SpPipe& p = pipes[i];
         if (!p.conn) continue;
         ConnSlot* s = engine->conn_from_handle(p.conn);
-        if (s && s->protocol == Protocol::Sp && s->sp_socket == index) continue;
+        if (s && owns(*s)) continue;
         if (p.slot) (void)engine->messages.release(p.slot);
+        drop_out(p);
         free_entry(i);
     }
 }
@@ -120,10 +131,26 @@ void SpSocketState::fail_pipe(uint32_t c, Error why) noexcept {
     engine->fail_conn(c, why);
 }
 
+bool SpSocketState::pipe_up(uint32_t pi) noexcept {
+    SpPipe& p = pipes[pi];
+    if (pattern == SpPattern::Pair || pattern == SpPattern::Pair1) {  // one peer; later ones are refused
+        for (const SpPipe& other : pipes)
+            if (&other != &p && ready_conn(other)) {
+                fail_pipe(handle_index(p.conn), Error::NoConnectionSlot);
+                return false;
+            }
+    }
+    p.up = true;
+    ++added;
+    if (pattern == SpPattern::Req) req_service();  // a request waiting for a pipe goes now
+    return true;
+}
+
 void SpSocketState::pump(uint32_t pi) noexcept {
     SpPipe& p = pipes[pi];
     ConnSlot* s = conn(p);
     if (!s || s->rx_lent || (s->flags & kConnInGraveyard)) return;  // a view of the ring is out
+    if (s->protocol == Protocol::WebSocket) return;  // the ws session reads its frames itself
     Engine& e = *engine;
     const uint32_t c = e.index_of(*s);
     if (!p.up) {
@@ -137,15 +164,7 @@ void SpSocketState::pump(uint32_t pi) noexcept {
             return;
         }
         if (step.status == sp::HandshakeReader::Status::NeedMore) return;
-        if (pattern == SpPattern::Pair) {  // pair talks to one peer; later ones are refused
-            for (const SpPipe& other : pipes)
-                if (&other != &p && ready_conn(other)) {
-                    fail_pipe(c, Error::NoConnectionSlot);
-                    return;
-                }
-        }
-        p.up = true;
-        if (pattern == SpPattern::Req) req_service();  // a request waiting for a pipe goes now
+        if (!pipe_up(pi)) return;
     }
     for (;;) {
         if (p.slot && p.have < p.need) {  // assembling a large message
@@ -190,7 +209,11 @@ bool SpSocketState::take(uint32_t pi, SpMessage& out) noexcept {
     v.conn_ = p.conn;
     v.time_us = s->last_rx_us;
     v.kind = DataKind::Binary;
-    if (p.slot) {
+    if (s->protocol == Protocol::WebSocket) {
+        if (!p.up || !ws_take(*s, p.conn, v)) return false;
+        v.engine_ = &e;
+        v.conn_ = p.conn;
+    } else if (p.slot) {
         if (p.have < p.need) return false;
         v.message_ = p.slot;
         v.data = e.messages.data(p.slot);
