@@ -32,7 +32,7 @@ EXTRA_TESTS=(
     tests/mbedtls_source_check.sh        # mbedTLS 3.6 built from Debian's source with a fixed heap: suite + zero allocation with TLS
     tests/cross/run_windows.sh           # platform/windows: mingw-w64 build (mbedTLS 3.6 from source) run under wine
     tests/interop/run_sp_samples.sh      # the SP samples (reqrep, pubsub, pipeline, bus, survey, forwarder) by their output
-    tests/interop/run_sp_interop.sh      # SP sockets against nanocat, nngcat and a libnng peer: every pattern, tcp/ipc, both ways
+    tests/interop/run_sp_interop.sh      # SP sockets against nanocat, nngcat and a libnng peer: every pattern, tcp/ipc/ws, both ways
 )
 
 CONFIG=${TW_CONFIG:-release}

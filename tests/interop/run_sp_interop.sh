@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tickwire's SP sockets against nanocat (nanomsg 1.1.5), nngcat (NNG 1.5) and sp_nng_peer (a
-# small program on libnng: tests/interop/sp_nng_peer.c): every pattern, over tcp and ipc, we
-# listen / we dial (156 cases). The cases are in tests/interop/sp_matrix/sp_matrix_test.cpp.
+# small program on libnng: tests/interop/sp_nng_peer.c): every pattern, over tcp, ipc and ws, we
+# listen / we dial (234 cases). The cases are in tests/interop/sp_matrix/sp_matrix_test.cpp.
 #
 #     bash tests/interop/run_sp_interop.sh [CASE-SUBSTRING...]   (tests/run.sh runs it as an extra test)
 #

@@ -2,7 +2,7 @@
 //
 //   scenario (what our socket is, what the peers are)
 //   x tool    nanocat (nanomsg 1.1.5), nngcat (NNG 1.5), sp_nng_peer (tests/interop/sp_nng_peer.c)
-//   x scheme  tcp, ipc            (kSchemes below: ws:// is one more line there)
+//   x scheme  tcp, ipc, ws        (kSchemes below)
 //   x who binds: we listen and the peers dial, or the peers listen and we dial.
 // Scenarios: req/rep with many requests (and several requesters at once), pub/sub prefix
 // filtering, push/pull balancing across two pullers (both ways), bus fan-out to three peers,
@@ -43,10 +43,12 @@ void ipc_url(char* out, size_t cap) {
     static int n = 0;
     std::snprintf(out, cap, "ipc:///tmp/tickwire-sp-matrix-%d-%d.sock", static_cast<int>(getpid()), ++n);
 }
+void ws_url(char* out, size_t cap) { std::snprintf(out, cap, "ws://127.0.0.1:%u", static_cast<unsigned>(tw_test::free_tcp_port())); }
 struct SchemeInfo { const char* name; void (*make_url)(char*, size_t); };
 const SchemeInfo kSchemes[] = {
     {"tcp", tcp_url},
     {"ipc", ipc_url},
+    {"ws", ws_url},
 };
 
 struct Setup {
