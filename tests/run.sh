@@ -163,6 +163,7 @@ run_under_faults() {
     echo "$p passed, $f failed"
     [ "$f" -eq 0 ]
 }
+export -f run_under_faults
 if ! skipped faults && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ]; then
     stage "tests $CONFIG under injected faults" tests run_under_faults
 fi
@@ -175,6 +176,7 @@ run_valgrind() {
         "$TW_BIN_DIR/tickwire_tests" --skip=memory_no_allocation --skip=per_connection_memory \
         --skip=tls_wss_echo
 }
+export -f run_valgrind
 if ! skipped valgrind && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ] && command -v valgrind >/dev/null; then
     stage "tests $CONFIG under valgrind" tests run_valgrind
 fi
