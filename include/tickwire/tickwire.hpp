@@ -4,6 +4,7 @@
 #include "context.hpp"
 #include "error.hpp"
 #include "handles.hpp"
+#include "sockety.hpp"
 #include "sp.hpp"
 #include "stats.hpp"
 

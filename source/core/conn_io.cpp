@@ -107,7 +107,8 @@ void Engine::process_conn(uint32_t c) noexcept {
     case ConnState::Closing: {
         const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
         // TLS: ciphertext already read may wait for room in rx, with nothing new on the socket.
-        if (can_read && ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty()))) read_socket(c);
+        if (can_read && ((s.flags & kConnReadable) || (s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].has_pending_input()))))
+            read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         const bool output = !s.tx.empty() || !tls_idle(s);
         if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
@@ -186,6 +187,7 @@ void Engine::after_read(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     if (s.protocol == Protocol::WebSocket) ws_after_read(c);
     else if (s.protocol == Protocol::Sp) sp_after_read(c);  // messages are taken via the SP socket
+    else if (s.protocol == Protocol::Sockety) sockety_after_read(c);  // read through SocketyConn
     s.rx.release_if_empty(blocks);
     if (s.protocol == Protocol::Raw) notify_data(c);
 }
@@ -265,6 +267,10 @@ void Engine::tx_drained(uint32_t c) noexcept {
         ws_tx_drained(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
     }
+    if (s.protocol == Protocol::Sockety && s.state == ConnState::Open) {
+        sockety_tx_drained(c);  // units waiting for room or a channel go on
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
     if (s.tls != kNone) s.tls_out.release_if_empty(blocks);
     if ((s.flags & kConnOweWritable) && s.state == ConnState::Open &&
@@ -331,7 +337,7 @@ void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
     s.rx.release_if_empty(blocks);
     if (s.flags & kConnInGraveyard) return;
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
-    if ((s.flags & kConnReadable) || (s.tls != kNone && !s.tls_in.empty())) list(c);
+    if ((s.flags & kConnReadable) || (s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].has_pending_input()))) list(c);
     if (s.transport == Transport::Inproc && s.peer != kNone && !conns[s.peer].tx.empty()) list(s.peer);
     if (!blocks.empty() && block_waiters.size() > 0) {
         uint32_t w;
@@ -435,6 +441,7 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
 // close reason goes back at the next update, after the Closed event that shows it.
 void Engine::release_protocol(ConnSlot& s) noexcept {
     if (s.protocol == Protocol::Sp) sp_release(s);
+    if (s.protocol == Protocol::Sockety) sockety_release(s);
     if (s.protocol != Protocol::WebSocket) return;
     if (s.ws.file != -1) platform::close_file(s.ws.file);
     s.ws.file = -1;
@@ -452,6 +459,7 @@ void Engine::free_graveyard() noexcept {
         s.flags &= static_cast<uint16_t>(~(kConnInGraveyard | kConnDataNotified));
         s.ws.reason = 0;  // deferred with the event; freed by now
         tls_detach(s);    // its failure message was readable until now
+        sockety_free_session(s);  // ... and so was a Sockety session's
         if (s.state == ConnState::Backoff) continue;  // the dialer keeps its slot
         s.state = ConnState::Invalid;
         s.gen = next_gen(s.gen);

@@ -20,7 +20,9 @@ bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
     case Scheme::Inproc: out = Transport::Inproc; return true;
     case Scheme::Ws:
     case Scheme::Wss: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
-    default: return false;  // sockety: not carried yet
+    case Scheme::Sockety:
+    case Scheme::SocketyTls: out = Transport::Tcp; proto = Protocol::Sockety; return true;
+    default: return false;
     }
 }
 
@@ -180,6 +182,15 @@ void Engine::accept_ready(uint32_t li) noexcept {
             update_interest(c);
             continue;
         }
+        if (l.protocol == Protocol::Sockety) {  // our connection header goes out at once
+            s.protocol = Protocol::Sockety;
+            if (!sockety_opened(c)) {
+                close_now(c, Error::NoConnectionSlot, true);
+                ++stats.connections_refused;
+                continue;
+            }
+            if (!l.tls) sockety_arm(c);  // TLS: after its handshake
+        }
         if (l.tls) {  // announced once the TLS handshake succeeds
             update_interest(c);
             continue;
@@ -256,6 +267,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
         s.sp_pipe = sp_pipe;
     } else {
         s.flags |= kConnAnnounced;  // the application holds the handle from here on
+        if (proto == Protocol::Sockety) s.protocol = Protocol::Sockety;
     }
     if (opts.half_close) s.flags |= kConnHalfClose;
     s.state = ConnState::Connecting;
@@ -308,6 +320,10 @@ void Engine::finish_connect(uint32_t c) noexcept {
         return;
     }
     s.state = ConnState::Open;
+    if (s.protocol == Protocol::Sockety && !sockety_opened(c)) {  // a new session per connection
+        fail_conn(c, Error::NoConnectionSlot);
+        return;
+    }
     if (s.dialer != kNone && dialers[s.dialer].tls) {
         // TLS first: Connected (or the WebSocket upgrade) follows its handshake.
         const Error te = tls_attach(c, TlsRole::Client, dialers[s.dialer].host);
@@ -325,6 +341,7 @@ void Engine::finish_connect(uint32_t c) noexcept {
         return;
     }
     deadlines.cancel(conn_deadline(c));
+    if (s.protocol == Protocol::Sockety) sockety_arm(c);  // heartbeats and the idle timeout
     if (s.dialer != kNone) dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
     ++stats.connections_dialed;
     if (s.protocol == Protocol::Sp) sp_opened(c);  // our SP handshake goes first

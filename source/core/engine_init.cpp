@@ -5,6 +5,7 @@
 
 #include "core/engine.hpp"
 #include "platform/clock.hpp"
+#include "sockety/session.hpp"
 
 namespace tickwire::detail {
 
@@ -27,8 +28,15 @@ platform::PollerBackend backend_for(const Config& cfg) noexcept {
 }
 } // namespace
 
+static bool sockety_config_valid(const SocketyConfig& s) noexcept {
+    if (s.max_sessions == 0) return true;
+    return s.channels >= 1 && s.channels <= 4096 && s.send_channels >= 1 && s.send_channels <= 4096 &&
+           s.max_in_flight >= 1 && s.max_in_flight <= (1u << 20) && s.max_action_size <= 65535 &&
+           s.max_files <= (1u << 16) && s.max_names_size <= (1u << 24);
+}
+
 bool config_valid(const Config& cfg) noexcept {
-    return cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
+    return sockety_config_valid(cfg.sockety) && cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
            cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
            cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
            cfg.reconnect_max_ms >= cfg.reconnect_min_ms;
@@ -65,6 +73,11 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* tls_sessions = a.take<TlsSession>(cfg.tls.max_sessions, kCacheLine);
     auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
     auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
+    const uint32_t sk_count = cfg.sockety.max_sessions;
+    const size_t sk_stride = sk_count ? sockety_session_bytes(cfg.sockety) : 0;
+    auto* sk_sessions = a.take<SocketySession>(sk_count, kCacheLine);
+    auto* sk_free = a.take<uint32_t>(sk_count);
+    auto* sk_tables = a.take<uint8_t>(sk_count * sk_stride, kCacheLine);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -85,6 +98,14 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->tls_sessions = tls_sessions;
         e->tls_free = tls_free;
         for (uint32_t i = 0; i < cfg.tls.max_sessions; ++i) new (&tls_sessions[i]) TlsSession();
+        e->sockety = sk_sessions;
+        e->sockety_free = sk_free;
+        e->sockety_free_count = sk_count;
+        for (uint32_t i = 0; i < sk_count; ++i) {
+            new (&sk_sessions[i]) SocketySession();
+            sockety_session_layout(cfg.sockety, sk_tables + i * sk_stride, sk_sessions[i]);
+            sk_free[i] = sk_count - 1 - i;
+        }
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
         for (uint32_t i = 0; i < cfg.max_dns_lookups; ++i) new (&dns_slots[i]) dns::DnsLookupSlot();

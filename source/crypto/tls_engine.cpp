@@ -387,6 +387,12 @@ TlsStatus TlsSession::flush(TlsIo& io) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Application data.
 
+bool TlsSession::has_pending_input() const noexcept {
+    if (state_ == State::Idle || !handshake_done_) return false;
+    const mbedtls_ssl_context* ssl = ssl_of(ssl_storage_);
+    return mbedtls_ssl_get_bytes_avail(ssl) > 0 || mbedtls_ssl_check_pending(ssl) != 0;
+}
+
 TlsResult TlsSession::read_plain(TlsIo& io, void* buf, size_t cap) noexcept {
     Bind bind(*this, io);
     TlsResult r;

@@ -129,6 +129,9 @@ public:
     TlsRole role() const noexcept { return role_; }
     // mbedTLS holds ciphertext that did not fit into io.out yet.
     bool has_pending_output() const noexcept { return out_pending_ > 0; }
+    // Decrypted bytes (or a whole record) mbedTLS holds that did not fit the last read_plain:
+    // reading must resume when the reader has room again, even with no new ciphertext.
+    bool has_pending_input() const noexcept;
     size_t pending_output_bytes() const noexcept { return out_pending_; }
     // Decrypted bytes waiting in mbedTLS for read_plain().
     size_t buffered_plain() const noexcept;

@@ -231,6 +231,7 @@ void Engine::tls_handshake_done(uint32_t c) noexcept {
         dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
         ++stats.connections_dialed;
         emit(EventType::Connected, c);
+        if (s.protocol == Protocol::Sockety) sockety_arm(c);
         return;
     }
     if (s.protocol == Protocol::WebSocket) return;  // the upgrade request comes next
@@ -243,6 +244,7 @@ void Engine::tls_handshake_done(uint32_t c) noexcept {
     ev.listener = ListenerId{make_handle(s.listener, listeners[s.listener].gen)};
     ev.time_us = now_us;
     (void)events.push(ev);
+    if (s.protocol == Protocol::Sockety) sockety_arm(c);
 }
 
 } // namespace tickwire::detail
