@@ -488,7 +488,8 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
             if (!ev.aborted) continue;  // nothing in progress there: nothing to drop
             if (ss.header_open && ss.header_channel == ev.channel) ss.header_open = false;
             out.kind = SocketyKind::Aborted;
-            std::memcpy(out.id.bytes, ev.id.bytes, 16);
+            if (r.in(ev.channel).active) r.owner(out, ev.channel);  // the id we kept from its start
+            else std::memcpy(out.id.bytes, ev.id.bytes, 16);
             out.is_response = ev.is_response;
             out.channel = ev.channel;
             out.finished = true;

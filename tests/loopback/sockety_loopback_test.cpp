@@ -482,15 +482,18 @@ TW_TEST(sockety_abort_drops_the_unit_and_frees_its_channel) {
     ping.action = "ping";
     REQUIRE(c.send(ping).ok());
     SocketyKind kinds[8];
+    SocketyId ids[8];
     int n = 0;
     REQUIRE(w.pump(2000, [&] {
         SocketyView v;
         for (Read rr; n < 8 && ((rr = srv.try_read(v)) == Read::Message || rr == Read::Partial);) {
+            ids[n] = v.id;
             kinds[n++] = v.kind;
             v.release();
         }
         return n >= 4;
     }));
+    CHECK(ids[2] == out.value.id);  // the aborted unit is named
     CHECK(kinds[0] == SocketyKind::Message);
     CHECK(kinds[1] == SocketyKind::Data);
     CHECK(kinds[2] == SocketyKind::Aborted);
