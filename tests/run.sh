@@ -26,6 +26,7 @@ EXTRA_TESTS=(
     tests/interop/run_tls_interop.sh     # the samples over TLS against openssl, Python, node ws, Chromium
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
+    tests/interop/run_sockety_samples.sh # sockety_client runs every Sockety feature against sockety_server (plain, TLS)
 )
 
 CONFIG=${TW_CONFIG:-release}

@@ -5,6 +5,7 @@
 #include "error.hpp"
 #include "handles.hpp"
 #include "sockety.hpp"
+#include "sockety_router.hpp"
 #include "sp.hpp"
 #include "stats.hpp"
 

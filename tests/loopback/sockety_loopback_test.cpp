@@ -716,3 +716,101 @@ TW_TEST(sockety_over_tls) {
     CHECK_EQ(col.data_bytes, 200000u);
     CHECK_EQ(col.mismatches, 0);
 }
+
+// --- the router ------------------------------------------------------------------------------
+
+namespace {
+struct RouterLog {
+    int middleware = 0, handled = 0, parts = 0, errors = 0, others = 0;
+    uint64_t part_bytes = 0;
+};
+
+bool count_and_block_secret(SocketyContext& cx) {
+    auto* log = static_cast<RouterLog*>(cx.user);
+    ++log->middleware;
+    if (cx.item.action == "secret") {  // answered here: the handler never sees it
+        (void)cx.conn.fast_reply(cx.item.id, FastReply::Unauthorized);
+        return false;
+    }
+    return true;
+}
+
+Error sum_parts(SocketyContext& cx) {
+    auto* log = static_cast<RouterLog*>(cx.user);
+    if (cx.item.kind == SocketyKind::Message) {
+        ++log->handled;
+        cx.state = 1234;  // the handler's word, seen again with every part
+        return cx.conn.fast_reply(cx.item.id, FastReply::Accept);
+    }
+    if (cx.state != 1234) return Error::InvalidArgument;
+    ++log->parts;
+    log->part_bytes += cx.item.size;
+    return Error::Ok;
+}
+
+Error failing(SocketyContext&) { return Error::InvalidArgument; }
+
+void count_error(SocketyContext& cx, Error e) {
+    ++static_cast<RouterLog*>(cx.user)->errors;
+    (void)cx.conn.fast_reply(cx.item.id, e == Error::InvalidArgument ? FastReply::BadRequest : FastReply::InternalError);
+}
+
+Error count_other(SocketyContext& cx) {
+    ++static_cast<RouterLog*>(cx.user)->others;
+    return Error::Ok;
+}
+} // namespace
+
+TW_TEST(sockety_router_middleware_handlers_parts_errors_and_fallback) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    REQUIRE(w.start());
+    REQUIRE(w.connect());
+    w.echo_on = false;
+    RouterLog log;
+    SocketyRouter router;
+    REQUIRE_EQ(router.use(count_and_block_secret, &log), Error::Ok);
+    REQUIRE_EQ(router.on("sum", sum_parts, &log), Error::Ok);
+    REQUIRE_EQ(router.on("fail", failing, &log), Error::Ok);
+    router.on_error(count_error, &log);
+    router.other(count_other, &log);
+    CHECK_EQ(router.on("x", nullptr), Error::InvalidArgument);
+    static SocketyCursor<64> cursor;
+    SocketyConn c(w.cconn), srv(w.sconn);
+
+    const char* actions[] = {"sum", "secret", "fail", "unknown"};
+    for (const char* a : actions) {
+        SocketyDraft d;
+        d.action = a;
+        d.data_size = std::strcmp(a, "sum") == 0 ? 50000 : 0;
+        auto out = c.send(d);
+        REQUIRE_EQ(out.error, Error::Ok);
+        PatternWriter pw;
+        REQUIRE(w.pump(2000, [&] {
+            pw.step(c, out.value, 0, 0, 1, d.data_size);
+            return pw.done == d.data_size;
+        }));
+    }
+    // A fast reply from the server side lands in `other` on the client's router.
+    Collector col;
+    uint16_t codes[4] = {};
+    int ncodes = 0;
+    REQUIRE(w.pump(3000, [&] {
+        (void)router.dispatch(srv, cursor);
+        SocketyView v;
+        for (Read r; (r = c.try_read(v)) == Read::Message || r == Read::Partial; v.release())
+            if (v.kind == SocketyKind::FastReply && ncodes < 4) codes[ncodes++] = v.code;
+        return ncodes == 4 && log.part_bytes == 50000;
+    }));
+    CHECK_EQ(log.middleware, 4);
+    CHECK_EQ(log.handled, 1);
+    CHECK(log.parts >= 1);
+    CHECK_EQ(log.errors, 1);
+    CHECK_EQ(codes[0], static_cast<uint16_t>(FastReply::Accept));
+    CHECK_EQ(codes[1], static_cast<uint16_t>(FastReply::Unauthorized));
+    CHECK_EQ(codes[2], static_cast<uint16_t>(FastReply::BadRequest));
+    CHECK_EQ(codes[3], static_cast<uint16_t>(FastReply::NotImplemented));
+    // The server's Go Away is not a message: it goes to `other`.
+    REQUIRE_EQ(c.go_away(), Error::Ok);
+    REQUIRE(w.pump(2000, [&] { (void)router.dispatch(srv, cursor); return log.others == 1; }));
+}
