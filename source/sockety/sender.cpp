@@ -11,6 +11,7 @@
 // Declared parts (write_data / write_file / write_stream) go straight into tx, one packet per
 // call, sized to the room there is.
 #include <cstring>
+#include <new>
 
 #include "sockety/session.hpp"
 
@@ -342,8 +343,14 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
     // Given files of size 0 after the first declared one are declared too: keep the order simple.
     if (ss.unit_free_count == 0) return would_block(x);
 
-    FileDesc fd[kMaxDraftFiles];
+    // Only the entries in use are constructed: zeroing 256 of them would cost more than a message.
+    union FileTable {
+        FileDesc at[kMaxDraftFiles];
+        FileTable() noexcept {}
+    } table;
+    FileDesc* fd = table.at;
     for (uint32_t i = 0; i < d.files_count; ++i) {
+        new (&fd[i]) FileDesc();
         fd[i].name = reinterpret_cast<const uint8_t*>(d.files[i].name.data());
         fd[i].name_size = d.files[i].name.size();
         fd[i].size = d.files[i].size;
