@@ -355,8 +355,9 @@ struct Engine {
     SocketySession* sockety = nullptr;       // [config.sockety.max_sessions]
     uint32_t* sockety_free = nullptr;
     uint32_t sockety_free_count = 0;
-    uint8_t uuid_cache[256] = {};            // random bytes drawn ahead, 16 per message id
-    uint32_t uuid_used = sizeof uuid_cache;
+    uint8_t* uuid_cache = nullptr;           // random bytes drawn ahead, 16 per message id: one
+    uint32_t uuid_cache_size = 0;            // CTR-DRBG call per 256 ids, not per id
+    uint32_t uuid_used = 0;
     bool sockety_opened(uint32_t c) noexcept;    // accepted or connected: take a session, send our header
     void sockety_after_read(uint32_t c) noexcept;
     void sockety_tx_drained(uint32_t c) noexcept;

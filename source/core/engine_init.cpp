@@ -78,6 +78,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* sk_sessions = a.take<SocketySession>(sk_count, kCacheLine);
     auto* sk_free = a.take<uint32_t>(sk_count);
     auto* sk_tables = a.take<uint8_t>(sk_count * sk_stride, kCacheLine);
+    const uint32_t uuid_bytes = sk_count ? 4096 : 0;
+    auto* uuid_cache = a.take<uint8_t>(uuid_bytes);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -101,6 +103,9 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->sockety = sk_sessions;
         e->sockety_free = sk_free;
         e->sockety_free_count = sk_count;
+        e->uuid_cache = uuid_cache;
+        e->uuid_cache_size = uuid_bytes;
+        e->uuid_used = uuid_bytes;
         for (uint32_t i = 0; i < sk_count; ++i) {
             new (&sk_sessions[i]) SocketySession();
             sockety_session_layout(cfg.sockety, sk_tables + i * sk_stride, sk_sessions[i]);

@@ -97,8 +97,8 @@ SocketyUnit* unit_of(SocketySession& ss, const SocketyConfig& cfg, uint64_t h, u
 }
 
 bool next_uuid(Engine& e, sockety::Uuid& out) noexcept {
-    if (e.uuid_used + 16 > sizeof e.uuid_cache) {
-        if (!e.random.fill(e.uuid_cache, sizeof e.uuid_cache)) return false;
+    if (e.uuid_used + 16 > e.uuid_cache_size) {
+        if (!e.random.fill(e.uuid_cache, e.uuid_cache_size)) return false;
         e.uuid_used = 0;
     }
     out = sockety::uuid_v4_from_random(e.uuid_cache + e.uuid_used);
