@@ -15,7 +15,10 @@
 #   client-tls          the same over sockety+tls:// (test PKI from make_test_certs.sh): exit 0
 #   client-no-server    sockety_client against a port nobody listens on: exit 1, not 0
 #   server-bad-usage    sockety_server with a bad flag: exit 2
-# About 10 s.
+#   chat                sockety_chat --server and two terminal clients fed by pipes: a rename is
+#                       announced, a line reaches the other client, a bad name is refused
+#                       (BadRequest), both clients end cleanly at the end of their input
+# About 15 s.
 set -u -o pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
@@ -66,7 +69,7 @@ run_client() {
     status=$?
 }
 
-for b in sockety_server sockety_client; do
+for b in sockety_server sockety_client sockety_chat; do
     if [ ! -x "$BIN/$b" ]; then
         fail setup "$BIN/$b is missing (build the samples first)"
         echo "$passed passed, $failed failed"
@@ -104,6 +107,29 @@ if [ "$status" -eq 1 ]; then ok client-no-server; else fail client-no-server "ex
 timeout 10 "$BIN/sockety_server" --no-such-flag >"$LOGS/server-bad-usage.log" 2>&1
 status=$?
 if [ "$status" -eq 2 ]; then ok server-bad-usage; else fail server-bad-usage "exit $status, wanted 2"; fi
+
+# The chat: bob joins, alice joins, renames, talks; "/name x" is too short.
+port=$(free_port)
+timeout 60 "$BIN/sockety_chat" --server --port "$port" >"$LOGS/chat-server.log" 2>&1 &
+chat_server=$!
+started+=("$chat_server")
+for _ in $(seq 1 50); do grep -q "Server started" "$LOGS/chat-server.log" 2>/dev/null && break; sleep 0.1; done
+( sleep 0.5; echo "/name bob"; sleep 3 ) | timeout 20 "$BIN/sockety_chat" 127.0.0.1 "$port" >"$LOGS/chat-bob.log" 2>&1 &
+bob=$!
+started+=("$bob")
+( sleep 1.2; echo "/name alice"; sleep 0.8; echo "hello from alice"; echo "/name x"; sleep 1.5 ) |
+    timeout 20 "$BIN/sockety_chat" 127.0.0.1 "$port" >"$LOGS/chat-alice.log" 2>&1
+alice_status=$?
+wait "$bob"; bob_status=$?; forget "$bob"
+why=""
+[ "$alice_status" -eq 0 ] || why="alice exited $alice_status"
+[ "$bob_status" -eq 0 ] || why="$why bob exited $bob_status"
+grep -q 'has renamed to "alice"' "$LOGS/chat-bob.log" || why="$why; bob did not see the rename"
+grep -q 'alice: hello from alice' "$LOGS/chat-bob.log" || why="$why; bob did not get alice's line"
+grep -q 'alice: hello from alice' "$LOGS/chat-alice.log" || why="$why; alice did not get her own line back"
+grep -q 'fast reply 4' "$LOGS/chat-alice.log" || why="$why; the bad name was not refused"
+if [ -z "$why" ]; then ok chat; else fail chat "$why"; fi
+stop "$chat_server"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
