@@ -6,6 +6,7 @@
 #include <string>
 
 #include "platform/socket.hpp"
+#include "sockety/packet_encoder.hpp"
 #include "tests/interop/tls_test_certs.hpp"
 #include "tests/loopback/harness.hpp"
 
@@ -715,6 +716,107 @@ TW_TEST(sockety_over_tls) {
     REQUIRE(ok);
     CHECK_EQ(col.data_bytes, 200000u);
     CHECK_EQ(col.mismatches, 0);
+}
+
+// A valid client stream (header, messages with data, files and a stream, a fast reply, a
+// heartbeat), then many mutations of it: the server closes the bad ones, never crashes, and
+// still serves a real client afterwards.
+TW_TEST(sockety_mutated_traffic_is_refused_or_served_never_crashes) {
+    namespace sk = tickwire::detail::sockety;
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    Config sc = World::base_config();
+    sc.sockety.channels = 8;
+    sc.sockety.max_files = 4;
+    sc.sockety.max_action_size = 32;
+    sc.sockety.max_names_size = 64;
+    REQUIRE(w.start(sc));
+    static uint8_t valid[4096];
+    size_t n = 0;
+    auto put = [&](size_t k) { n += k; };
+    valid[n++] = 0xE3;
+    sk::MessageDesc m;
+    for (int i = 0; i < 16; ++i) m.id.bytes[i] = static_cast<uint8_t>(i * 7 + 1);
+    m.action = reinterpret_cast<const uint8_t*>("echo");
+    m.action_size = 4;
+    m.data_size = 300;
+    put(sk::encode_message(valid + n, sizeof valid - n, m));
+    static uint8_t body[300];
+    put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::Data, body, 100));
+    put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::Data, body, 200));
+    put(sk::encode_switch_channel(valid + n, sizeof valid - n, 3));
+    sk::FileDesc files[2];
+    files[0].name = reinterpret_cast<const uint8_t*>("a.txt");
+    files[0].name_size = 5;
+    files[0].size = 3;
+    files[1].name = reinterpret_cast<const uint8_t*>("b");
+    files[1].name_size = 1;
+    files[1].size = 0;
+    m.action = reinterpret_cast<const uint8_t*>("files");
+    m.action_size = 5;
+    m.data_size = 0;
+    m.files = files;
+    m.files_count = 2;
+    m.id.bytes[0] ^= 1;
+    put(sk::encode_message(valid + n, sizeof valid - n, m));
+    put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::File, body, 3, 0));
+    put(sk::encode_file_end(valid + n, sizeof valid - n, 0));
+    put(sk::encode_file_end(valid + n, sizeof valid - n, 1));
+    put(sk::encode_switch_channel(valid + n, sizeof valid - n, 0));
+    m = sk::MessageDesc();
+    m.id.bytes[3] = 9;
+    m.action = reinterpret_cast<const uint8_t*>("stream");
+    m.action_size = 6;
+    m.has_stream = true;
+    put(sk::encode_message(valid + n, sizeof valid - n, m));
+    put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::Stream, body, 10));
+    put(sk::encode_heartbeat(valid + n, sizeof valid - n));
+    put(sk::encode_fast_reply(valid + n, sizeof valid - n, m.id, 300));
+    put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::Stream, body, 20));
+    put(sk::encode_stream_end(valid + n, sizeof valid - n));
+    REQUIRE(n > 100);
+    platform::Address a;
+    REQUIRE(platform::make_ip_address("127.0.0.1", 9, w.server.listener_port(w.listener), false, a));
+    uint64_t x = 88172645463325252ull;
+    auto rnd = [&] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+    static uint8_t buf[4096];
+    int closed_by_server = 0, kept = 0;
+    for (int iter = 0; iter < 120; ++iter) {
+        std::memcpy(buf, valid, n);
+        size_t len = n;
+        const int edits = 1 + static_cast<int>(rnd() % 4);
+        for (int e = 0; e < edits; ++e) {
+            const size_t at = rnd() % len;
+            switch (rnd() % 3) {
+            case 0: buf[at] = static_cast<uint8_t>(rnd()); break;           // a byte changed
+            case 1: buf[at] ^= static_cast<uint8_t>(1u << (rnd() % 8)); break;  // a bit flipped
+            default: len = at + 1; break;                                     // cut short
+            }
+        }
+        platform::SocketHandle fd;
+        const Error ce = platform::connect_stream(a, fd);
+        REQUIRE(ce == Error::Ok || ce == Error::WouldBlock);
+        const Conn before = w.sconn;
+        w.pump(500, [&] { return w.sconn != before && w.sconn.valid(); });
+        const Conn mine = w.sconn;
+        platform::Span sp{buf, len};
+        (void)platform::write_stream(fd, &sp, 1);
+        const int closes = w.slog.count_of(EventType::Closed, mine);
+        if (w.pump(40, [&] { return w.slog.count_of(EventType::Closed, mine) > closes; })) ++closed_by_server;
+        else ++kept;
+        platform::close_socket(fd);
+    }
+    CHECK(closed_by_server >= 3);  // many mutations break the stream (others stay valid or cut short)
+    // The server still works.
+    REQUIRE(w.connect());
+    SocketyConn c(w.cconn);
+    SocketyDraft d;
+    d.action = "ping";
+    REQUIRE(c.send(d).ok());
+    Collector col;
+    REQUIRE(w.pump(2000, [&] { col.drain(c); return col.responses == 1 && col.finished == 1; }));
+    CHECK_EQ(col.text, std::string("pong"));
+    std::printf("    %d mutated streams refused, %d kept open\n", closed_by_server, kept);
 }
 
 // --- the router ------------------------------------------------------------------------------
