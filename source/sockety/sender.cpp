@@ -149,11 +149,15 @@ uint64_t declared_file_size(Engine& e, const SocketyUnit& u, uint32_t i) noexcep
     return v;
 }
 
-// File Ends of files that are complete (all written, or empty). False when tx had no room.
+// File Ends of files that are complete (all written, or empty). False when tx had no room (the
+// pump tries again: `unsettled` says there is something to look for).
 bool settle_files(Ctx& x, SocketyUnit& u) noexcept {
     while (u.cur_file < u.files_count && u.file_left == kFileEnded) {
         const size_t need = switch_cost(x.ss, u.channel) + sockety::file_end_size(u.cur_file);
-        if (tx_room(x) < need) return false;
+        if (tx_room(x) < need) {
+            x.ss.unsettled = 1;
+            return false;
+        }
         put_switch(x, u.channel);
         uint8_t b[4];
         tx_put(x, b, sockety::encode_file_end(b, sizeof b, u.cur_file));
@@ -282,7 +286,9 @@ void sockety_pump(Engine& e, ConnSlot& s) noexcept {
         ss.lock = ui;
     }
     // Units whose File End could not be written for want of room.
-    for (uint32_t ch = 0; ch < ss.peer_channels; ++ch) {
+    const bool look = ss.unsettled != 0;
+    ss.unsettled = 0;
+    for (uint32_t ch = 0; look && ch < ss.peer_channels; ++ch) {
         const uint32_t ui = ss.out_owner[ch];
         if (ui == kNone) continue;
         SocketyUnit& u = ss.units[ui];

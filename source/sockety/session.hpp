@@ -104,6 +104,7 @@ struct SocketySession {
     uint32_t fifo_tail = kNone;
     uint32_t lock = kNone;                              // a unit whose pending bytes are half in tx
     uint32_t tx_channel = 0;                            // our current channel on the wire
+    uint32_t unsettled = 0;                             // units owing a File End that found no room
     int64_t last_tx_us = 0;
     bool go_away_sent = false;
     bool go_away_received = false;
