@@ -63,6 +63,10 @@ struct SocketyConfig {
     uint32_t max_names_size = 2048;     // bytes of file names per received header
     uint32_t heartbeat_ms = 15000;      // a Heartbeat after this long without sending (0: none)
     uint32_t idle_timeout_ms = 60000;   // close when nothing arrived for this long (0: never)
+    // Received data up to this size (and Config::message_slot_size) is handed out whole, in one
+    // Data item, even when it arrived in pieces: it is assembled in a message slot (when none is
+    // free, it comes in pieces). 0: data always comes as it arrives.
+    uint32_t whole_data_max = 0;
 };
 
 struct Config {

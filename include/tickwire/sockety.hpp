@@ -37,7 +37,8 @@
 // the file index, the offset and `last`; FastReply, Aborted and GoAway items. A chunk is a view
 // of the rx ring (no copy): release() it before the next try_read on this connection. A payload
 // that arrived in one piece comes as one chunk (offset 0, last) and try_read answers Message;
-// pieces of a larger one answer Partial.
+// pieces of a larger one answer Partial. Data up to Config::sockety.whole_data_max always comes
+// whole (assembled in a message slot, released with the view).
 //
 // Replies are matched by UUID: a Response or FastReply to one of our messages that waits for a
 // reply carries that message's tag (`matched`); the first reply ends the wait unless the draft set

@@ -226,6 +226,11 @@ void Engine::sockety_release(ConnSlot& s) noexcept {
         unit.state = SocketyUnit::Free;
     }
     ss->unit_free_count = 0;
+    for (uint32_t ch = 0; ch < config.sockety.channels; ++ch)
+        if (ss->in[ch].slot) {  // data being assembled whole
+            (void)messages.release(ss->in[ch].slot);
+            ss->in[ch].slot = 0;
+        }
     ss->fifo_head = ss->fifo_tail = ss->lock = kNone;
     ss->peer_channels = 0;
     ss->chan_free_count = 0;
@@ -339,6 +344,7 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
             ss.header_parent = ev.parent_id;
             ss.action_len = ss.files_len = ss.names_len = 0;
             SocketyInChannel& ic = r.in(ev.channel);
+            if (ic.slot) (void)e.messages.release(ic.slot);
             ic = SocketyInChannel();
             ic.id = ev.id;
             ic.is_response = ss.header_response;
@@ -405,6 +411,32 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
             if (ss.header_open && ss.header_channel == ev.channel)
                 return r.fail("data before the end of its header (not supported)");
             SocketyInChannel& ic = r.in(ev.channel);
+            const uint32_t whole = r.cfg.whole_data_max;
+            if (whole && ic.data_size <= whole && ic.data_size <= e.messages.slot_size() && (ic.slot || ic.data_off == 0) &&
+                !(ic.data_off == 0 && ev.last)) {
+                // Assembled in a slot and handed out whole (a piece that is the whole needs no copy).
+                if (!ic.slot) ic.slot = e.messages.acquire();
+                if (ic.slot) {
+                    std::memcpy(e.messages.data(ic.slot) + ic.data_off, ev.bytes.data, ev.bytes.size);
+                    ic.data_off += ev.bytes.size;
+                    if (!ev.last) continue;
+                    r.owner(out, ev.channel);
+                    out.kind = SocketyKind::Data;
+                    out.offset = 0;
+                    out.last = true;
+                    out.finished = ev.finished;
+                    out.data = e.messages.data(ic.slot);
+                    out.size = static_cast<size_t>(ic.data_size);
+                    out.view_.engine_ = &e;
+                    out.view_.conn_ = handle;
+                    out.view_.message_ = ic.slot;
+                    out.view_.data = out.data;
+                    out.view_.size = out.size;
+                    ic.slot = 0;
+                    if (ev.finished) r.unit_done(ev.channel);
+                    return finish(Read::Message);
+                }
+            }
             r.owner(out, ev.channel);
             out.kind = SocketyKind::Data;
             out.offset = ic.data_off;
@@ -486,6 +518,10 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
         }
         case sockety::EventType::Abort: {
             if (!ev.aborted) continue;  // nothing in progress there: nothing to drop
+            if (r.in(ev.channel).slot) {
+                (void)e.messages.release(r.in(ev.channel).slot);
+                r.in(ev.channel).slot = 0;
+            }
             if (ss.header_open && ss.header_channel == ev.channel) ss.header_open = false;
             out.kind = SocketyKind::Aborted;
             if (r.in(ev.channel).active) r.owner(out, ev.channel);  // the id we kept from its start

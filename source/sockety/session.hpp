@@ -55,6 +55,7 @@ struct SocketyInChannel {
     uint64_t data_off = 0;
     uint64_t stream_off = 0;
     uint64_t file_off = 0;       // bytes of file `file_index` received
+    uint64_t slot = 0;           // message slot assembling the data whole (whole_data_max)
     uint32_t files_count = 0;
     uint32_t file_index = 0;     // the file being received
     bool file_open = false;      // a chunk of `file_index` came and its File End did not

@@ -85,7 +85,7 @@ static size_t readme_formula(const Config& c) {
          + size_t{c.tls.max_sessions} * 1796      // TLS sessions (mbedTLS adds its own heap: README)
          + (c.sockety.max_sessions ? 4096 : 0)    // Sockety: message ids drawn ahead
          + size_t{c.sockety.max_sessions} *       // Sockety sessions
-               (260 + size_t{c.sockety.channels} * (184 + 8 * size_t{c.sockety.max_files}) +
+               (260 + size_t{c.sockety.channels} * (192 + 8 * size_t{c.sockety.max_files}) +
                 size_t{c.sockety.max_in_flight} * 92 + size_t{c.sockety.send_channels} * 6 +
                 size_t{c.sockety.max_files} * 16 + c.sockety.max_action_size + c.sockety.max_names_size);
 }

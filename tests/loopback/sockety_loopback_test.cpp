@@ -330,6 +330,47 @@ TW_TEST(sockety_echo_data_of_every_size_through_small_rings) {
     CHECK_EQ(col.mismatches, 0);
 }
 
+TW_TEST(sockety_data_up_to_whole_data_max_is_read_whole) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    Config cc = World::base_config();
+    cc.sockety.whole_data_max = 60000;  // the client wants replies of up to 60000 bytes in one piece
+    REQUIRE(w.start(World::base_config(), cc));
+    REQUIRE(w.connect());
+    SocketyConn c(w.cconn);
+    const uint64_t sizes[] = {50000, 70000};  // through 16 KiB rings: many pieces on the wire
+    for (uint64_t size : sizes) {
+        SocketyDraft d;
+        d.action = "echo";
+        d.data_size = size;
+        auto out = c.send(d);
+        REQUIRE_EQ(out.error, Error::Ok);
+        PatternWriter pw;
+        int items = 0, mismatches = 0;
+        uint64_t got = 0;
+        bool whole = false;
+        REQUIRE(w.pump(5000, [&] {
+            pw.step(c, out.value, 0, 0, 77, size);
+            SocketyView v;
+            for (Read r; (r = c.try_read(v)) == Read::Message || r == Read::Partial; v.release()) {
+                if (v.kind != SocketyKind::Data) continue;
+                ++items;
+                if (v.offset == 0 && v.last && v.size == size && r == Read::Message) whole = true;
+                for (size_t i = 0; i < v.size; ++i) mismatches += v.data[i] != pattern(77, v.offset + i);
+                got += v.size;
+            }
+            return got == size;
+        }));
+        CHECK_EQ(mismatches, 0);
+        if (size <= 60000) {
+            CHECK(whole);
+            CHECK_EQ(items, 1);
+        } else {
+            CHECK(items > 1);  // over the limit: pieces as they come
+        }
+    }
+}
+
 TW_TEST(sockety_files_in_memory_and_declared_come_back_whole) {
     auto wp = std::make_unique<World>();
     World& w = *wp;
