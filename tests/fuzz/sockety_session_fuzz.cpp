@@ -40,6 +40,7 @@ void setup() {
     cfg.sockety.max_files = 4;
     cfg.sockety.max_action_size = 32;
     cfg.sockety.max_names_size = 64;
+    cfg.sockety.whole_data_max = 1024;  // data up to 1 KiB is assembled whole
     if (ctx.init(cfg) != Error::Ok) violation("init");
     auto l = ctx.listen("sockety://127.0.0.1:0");
     if (!l) violation("listen");
