@@ -358,6 +358,8 @@ struct Engine {
     uint8_t* uuid_cache = nullptr;           // random bytes drawn ahead, 16 per message id: one
     uint32_t uuid_cache_size = 0;            // CTR-DRBG call per 256 ids, not per id
     uint32_t uuid_used = 0;
+    uint32_t sockety_gen = 1;                // unit generations go on across sessions: a
+                                             // SocketyOut of a closed connection never fits a new one
     bool sockety_opened(uint32_t c) noexcept;    // accepted or connected: take a session, send our header
     void sockety_after_read(uint32_t c) noexcept;
     void sockety_tx_drained(uint32_t c) noexcept;

@@ -114,6 +114,8 @@ bool Engine::sockety_opened(uint32_t c) noexcept {
     (void)ss.decoder.init(limits, ss.decoder_channels, cfg.channels);
     std::memset(static_cast<void*>(ss.in), 0, sizeof(SocketyInChannel) * cfg.channels);
     for (uint32_t u = 0; u < cfg.max_in_flight; ++u) {
+        ss.units[u].gen = sockety_gen;
+        sockety_gen = next_gen(sockety_gen);
         ss.units[u].state = SocketyUnit::Free;
         ss.units[u].slot = 0;
         ss.unit_free[u] = cfg.max_in_flight - 1 - u;
