@@ -382,6 +382,12 @@ size_t PacketDecoder::parse_header(const uint8_t* p, size_t avail, uint64_t pack
         return true;
     };
     auto take_uuid = [&](Uuid& out) noexcept {
+        if (ch.got == 0 && avail - used >= sizeof out.bytes) {  // the usual case: all of it here
+            std::memcpy(out.bytes, p + used, sizeof out.bytes);
+            used += sizeof out.bytes;
+            ch.got = sizeof out.bytes;
+            return true;
+        }
         while (ch.got < sizeof out.bytes) {
             if (used == avail) return false;
             out.bytes[ch.got++] = p[used++];
