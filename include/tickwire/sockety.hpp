@@ -163,10 +163,13 @@ public:
     Read try_read(SocketyView& out) const noexcept;
 
     // A new message. Errors: WrongState (not a Sockety connection, closing, or Go Away sent or
-    // received), WouldBlock (Config::sockety.max_in_flight reached: a Writable event follows),
-    // TooLarge (the given content fits neither the tx ring nor a message slot: declare it and
-    // write it with write_data/write_file), NoMessageSlot, InvalidArgument (sizes over the
-    // format's limits), InvalidHandle.
+    // received), WouldBlock (Config::sockety.max_in_flight reached, or the start must wait in a
+    // message slot and none is free: a Writable event follows), TooLarge (the given content fits
+    // neither the tx ring nor a message slot: declare it and write it with write_data /
+    // write_file), InvalidArgument (sizes over the format's limits, more than 256 files, a file
+    // with content after one without), SystemError (no random bytes for the id), InvalidHandle.
+    // The returned SocketyOut names the unit until it is finished (and, for a message that waits
+    // for a reply, until the reply came); it does not survive a reconnect.
     TW_NODISCARD Result<SocketyOut> send(const SocketyDraft& draft) const noexcept;
     // A full response to message `to`. Errors as send() (Go Away does not stop responses).
     TW_NODISCARD Result<SocketyOut> respond(const SocketyId& to, const SocketyDraft& draft) const noexcept;
