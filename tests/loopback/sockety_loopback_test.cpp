@@ -26,6 +26,13 @@ struct EchoServer {
     bool holding = false;
     uint64_t messages = 0, chunks = 0;
 
+    // A new connection: nothing of the last one's is kept.
+    void reset() {
+        if (holding) held.release();
+        holding = false;
+        for (auto& o : by_channel) o = SocketyOut();
+    }
+
     // Returns false when the connection is gone.
     bool serve(SocketyConn s) {
         for (;;) {
@@ -160,7 +167,10 @@ struct World {
             Event ev;
             while (server.next_event(ev)) {
                 slog.add(ev);
-                if (ev.type == EventType::Accepted) sconn = ev.conn;
+                if (ev.type == EventType::Accepted) {
+                    sconn = ev.conn;
+                    echo.reset();
+                }
             }
             while (client.next_event(ev)) clog.add(ev);
             if (echo_on && sconn.valid()) echo.serve(SocketyConn(sconn));
@@ -956,4 +966,83 @@ TW_TEST(sockety_router_middleware_handlers_parts_errors_and_fallback) {
     // The server's Go Away is not a message: it goes to `other`.
     REQUIRE_EQ(c.go_away(), Error::Ok);
     REQUIRE(w.pump(2000, [&] { (void)router.dispatch(srv, cursor); return log.others == 1; }));
+}
+
+TW_TEST(sockety_keep_waiting_takes_several_responses_until_stop_waiting) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    REQUIRE(w.start());
+    REQUIRE(w.connect());
+    w.echo_on = false;
+    SocketyConn c(w.cconn), srv(w.sconn);
+    SocketyDraft d;
+    d.action = "subscribe";
+    d.keep_waiting = true;
+    d.tag = 5;
+    auto out = c.send(d);
+    REQUIRE_EQ(out.error, Error::Ok);
+    SocketyId msg_id;
+    REQUIRE(w.pump(2000, [&] {
+        SocketyView v;
+        bool got = false;
+        for (Read r; (r = srv.try_read(v)) == Read::Message || r == Read::Partial; v.release())
+            if (v.kind == SocketyKind::Message) {
+                msg_id = v.id;
+                got = true;
+            }
+        return got;
+    }));
+    CHECK(msg_id == out.value.id);
+    int matched = 0, unmatched = 0;
+    auto respond_and_count = [&](int want_matched, int want_unmatched) {
+        SocketyDraft r;
+        r.data = "tick";
+        r.data_size = 4;
+        REQUIRE_EQ(srv.respond(msg_id, r).error, Error::Ok);
+        REQUIRE(w.pump(2000, [&] {
+            SocketyView v;
+            for (Read rr; (rr = c.try_read(v)) == Read::Message || rr == Read::Partial; v.release())
+                if (v.kind == SocketyKind::Response) {
+                    if (v.matched && v.tag == 5) ++matched;
+                    else ++unmatched;
+                }
+            return matched == want_matched && unmatched == want_unmatched;
+        }));
+    };
+    respond_and_count(1, 0);
+    respond_and_count(2, 0);      // still waiting: keep_waiting
+    CHECK(c.in_flight(out.value));
+    REQUIRE_EQ(c.stop_waiting(out.value), Error::Ok);
+    CHECK(!c.in_flight(out.value));
+    CHECK_EQ(c.outgoing(), 0u);
+    respond_and_count(2, 1);      // after stop_waiting a response answers nothing we wait for
+}
+
+TW_TEST(sockety_dialer_reconnects_with_a_fresh_session) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    REQUIRE(w.start());
+    char url[96];
+    std::snprintf(url, sizeof url, "sockety://127.0.0.1:%u", w.server.listener_port(w.listener));
+    auto d = w.client.dial(url);  // reconnect on (the default)
+    REQUIRE(d.ok());
+    w.cconn = d.value;
+    SocketyConn c(w.cconn);
+    REQUIRE(w.pump(3000, [&] { return w.sconn.valid() && c.peer_channels() > 0; }));
+    SocketyDraft hold;
+    hold.action = "echo";
+    hold.data_size = 100;  // declared and never written: in flight when the link drops
+    auto stale = c.send(hold);
+    REQUIRE_EQ(stale.error, Error::Ok);
+    const Conn first = w.sconn;
+    REQUIRE_EQ(first.abort(), Error::Ok);  // the server drops the link
+    REQUIRE(w.pump(5000, [&] { return w.sconn != first && w.sconn.valid() && c.peer_channels() > 0; }));
+    CHECK(w.clog.count_of(EventType::Reconnecting) >= 1);
+    CHECK_EQ(c.write_data(stale.value, "x", 1).error, Error::InvalidHandle);  // the old unit is gone
+    SocketyDraft ping;
+    ping.action = "ping";
+    REQUIRE(c.send(ping).ok());
+    Collector col;
+    REQUIRE(w.pump(2000, [&] { col.drain(c); return col.responses == 1 && col.finished == 1; }));
+    CHECK_EQ(col.text, std::string("pong"));
 }
