@@ -52,6 +52,7 @@ struct EchoServer {
         SocketyOut& out = by_channel[v.channel];
         switch (v.kind) {
         case SocketyKind::Message: {
+            out = SocketyOut();  // this channel's previous message is over
             SocketyDraft d;
             Error err = Error::Ok;
             const std::string_view a = v.action;
