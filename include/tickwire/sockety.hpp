@@ -75,6 +75,10 @@ struct SocketyFile {
     std::string_view name;
     uint64_t size = 0;
     const void* data = nullptr;  // the whole content now (copied), or nullptr: write_file() later
+    // Or a file on disk (data == nullptr): opened at send (its size is taken, 0 or equal to
+    // `size`), then read chunk by chunk straight into the tx ring as room appears, by the library
+    // itself; a file that changed size meanwhile aborts the unit.
+    const char* path = nullptr;
 };
 
 // What to send: a message (send) or a response (respond). Strings and buffers are copied at the
@@ -167,7 +171,8 @@ public:
     // message slot and none is free: a Writable event follows), TooLarge (the given content fits
     // neither the tx ring nor a message slot: declare it and write it with write_data /
     // write_file), InvalidArgument (sizes over the format's limits, more than 256 files, a file
-    // with content after one without), SystemError (no random bytes for the id), InvalidHandle.
+    // with content after one without, a SocketyFile::path that is no readable regular file or
+    // not of the size given), SystemError (no random bytes for the id), InvalidHandle.
     // The returned SocketyOut names the unit until it is finished (and, for a message that waits
     // for a reply, until the reply came); it does not survive a reconnect.
     TW_NODISCARD Result<SocketyOut> send(const SocketyDraft& draft) const noexcept;

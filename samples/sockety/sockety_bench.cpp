@@ -14,7 +14,8 @@
 //   Regular response       "echo": the server answers with an empty Response
 //   1MB data / 4MB data    a message carrying 1 MiB / 4 MiB of data, no reply (pass)
 //   1MB file (memory)      a message carrying one 1 MiB file from memory, no reply
-//   1MB file (FS)          the same file read from disk in 64 KiB pieces as it is sent
+//   1MB file (FS)          the same file from disk (SocketyFile::path: the library reads it
+//                          straight into the tx ring as room appears)
 // A task without a reply is done once the library took all its bytes (what the reference
 // measures: its pass() resolves at the socket write); to count only what the server really got,
 // each client ends a scenario with one "fast" round trip behind everything it sent, and the
@@ -154,7 +155,6 @@ struct Client {
     SocketyConn conns[64];
     int conn_count = 0;
     Scenario sc = Scenario::Heartbeat;
-    int fs_fd = -1;
     ClientResult r;
     bool measuring = false;
     int64_t clock = 0;   // read once per batch of sends or reads: a clock call per task would
@@ -197,6 +197,7 @@ struct Client {
             d.expects_response = false;
             file.name = "file-1.txt";
             file.size = kMiB;
+            if (sc == Scenario::FileFs) file.path = g_file_path;  // the library reads it as room appears
             d.files = &file;
             d.files_count = 1;
             break;
@@ -223,19 +224,13 @@ struct Client {
     bool pump_big(int i, SocketyConn c) {
         Task& t = g_tasks[i];
         const uint64_t total = big_size();
-        static uint8_t chunk[256 * 1024];
+        if (sc == Scenario::FileFs) {  // read from disk by the library: done when the unit is
+            if (c.in_flight(t.out)) return false;
+            t.written = total;
+        }
         while (t.written < total) {
-            const size_t n = total - t.written < sizeof chunk ? static_cast<size_t>(total - t.written) : sizeof chunk;
+            const size_t n = static_cast<size_t>(total - t.written);
             const uint8_t* p = g_payload + t.written;
-            if (sc == Scenario::FileFs) {
-                const ssize_t k = pread(fs_fd, chunk, n < 65536 ? n : 65536, static_cast<off_t>(t.written));
-                if (k <= 0) return false;
-                auto w = c.write_file(t.out, 0, chunk, static_cast<size_t>(k));
-                if (!w) return false;
-                t.written += w.value;
-                if (w.value < static_cast<size_t>(k)) return false;  // the rest is read again next time
-                continue;
-            }
             auto w = sc == Scenario::File ? c.write_file(t.out, 0, p, n) : c.write_data(t.out, p, n);
             if (!w) return false;
             t.written += w.value;
@@ -367,10 +362,6 @@ struct Client {
         _exit(0);
     };
     if (cl.ctx.init(cfg) != Error::Ok) fail(1);
-    if (sc == Scenario::FileFs) {
-        cl.fs_fd = open(g_file_path, O_RDONLY);
-        if (cl.fs_fd < 0) fail(4);
-    }
     char url[64];
     std::snprintf(url, sizeof url, "sockety://127.0.0.1:%u", port);
     DialOptions dopt;

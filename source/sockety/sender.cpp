@@ -13,6 +13,7 @@
 #include <cstring>
 #include <new>
 
+#include "platform/file.hpp"
 #include "sockety/session.hpp"
 
 namespace tickwire::detail {
@@ -80,6 +81,9 @@ void unhash(SocketySession& ss, uint32_t u) noexcept {
 
 void free_unit(Ctx& x, uint32_t u) noexcept {
     SocketyUnit& unit = x.ss.units[u];
+    if (unit.flags & kUnitDisk) --x.ss.disk_units;
+    sockety_close_unit_files(x.e, unit);
+    unit.flags &= static_cast<uint8_t>(~kUnitDisk);
     unhash(x.ss, u);
     if (unit.slot) (void)x.e.messages.release(unit.slot);
     unit.slot = 0;
@@ -149,6 +153,18 @@ uint64_t declared_file_size(Engine& e, const SocketyUnit& u, uint32_t i) noexcep
     return v;
 }
 
+// The disk file behind file i of a unit (kInvalidFile: none), kept after the sizes in the slot.
+platform::FileHandle unit_file(Engine& e, const SocketyUnit& u, uint32_t i) noexcept {
+    if (!(u.flags & kUnitDisk) || i >= u.files_count) return platform::kInvalidFile;
+    platform::FileHandle f;
+    std::memcpy(&f, e.messages.data(u.slot) + 8 * (static_cast<size_t>(u.files_count) + i), sizeof f);
+    return f;
+}
+
+void set_unit_file(Engine& e, SocketyUnit& u, uint32_t i, platform::FileHandle f) noexcept {
+    std::memcpy(e.messages.data(u.slot) + 8 * (static_cast<size_t>(u.files_count) + i), &f, sizeof f);
+}
+
 // File Ends of files that are complete (all written, or empty). False when tx had no room (the
 // pump tries again: `unsettled` says there is something to look for).
 bool settle_files(Ctx& x, SocketyUnit& u) noexcept {
@@ -162,6 +178,11 @@ bool settle_files(Ctx& x, SocketyUnit& u) noexcept {
         uint8_t b[4];
         tx_put(x, b, sockety::encode_file_end(b, sizeof b, u.cur_file));
         wrote(x);
+        const platform::FileHandle f = unit_file(x.e, u, u.cur_file);
+        if (f != platform::kInvalidFile) {  // read to the end: closed at once
+            platform::close_file(f);
+            set_unit_file(x.e, u, u.cur_file, platform::kInvalidFile);
+        }
         ++u.cur_file;
         u.file_left = declared_file_size(x.e, u, u.cur_file);
     }
@@ -176,9 +197,10 @@ void maybe_complete(Ctx& x, uint32_t ui) noexcept {
         return;
     x.ss.out_owner[u.channel] = kNone;
     x.ss.chan_free[x.ss.chan_free_count++] = u.channel;
+    if (u.flags & kUnitDisk) --x.ss.disk_units;  // every file ended: every file closed
     if (u.slot) (void)x.e.messages.release(u.slot);
     u.slot = 0;
-    u.flags &= static_cast<uint8_t>(~kUnitSizes);
+    u.flags &= static_cast<uint8_t>(~(kUnitSizes | kUnitDisk));
     if (u.flags & kUnitExpects) u.state = SocketyUnit::Awaiting;
     else free_unit(x, ui);
 }
@@ -242,7 +264,72 @@ uint64_t start_size(size_t header_size, const SocketyDraft& d, uint32_t given_fi
     }
     return n;
 }
+// Reads the unit's current disk file into tx, packet by packet, while there is room. Straight
+// into the ring where it has contiguous room; through a small buffer at the ring's wrap.
+void pump_disk(Ctx& x, uint32_t ui) noexcept {
+    SocketyUnit& u = x.ss.units[ui];
+    const uint32_t cap = x.e.blocks.block_size();
+    while (u.state == SocketyUnit::Open && x.ss.lock == kNone && u.cur_file < u.files_count) {
+        const platform::FileHandle f = unit_file(x.e, u, u.cur_file);
+        if (f == platform::kInvalidFile) return;  // written by the application
+        if (u.file_left == kFileEnded) {
+            if (!settle_files(x, u)) return;
+            continue;
+        }
+        const size_t sw = switch_cost(x.ss, u.channel);
+        const uint32_t room = tx_room(x);
+        if (room <= sw + sockety::kMaxPayloadHeaderSize + 64) return;  // wait for a real chunk of room
+        put_switch(x, u.channel);
+        const uint32_t contiguous = x.s.tx.contiguous_free(cap);
+        uint64_t n = u.file_left < sockety::kInteropMaxFilePacketContent ? u.file_left : sockety::kInteropMaxFilePacketContent;
+        uint8_t hdr[sockety::kMaxPayloadHeaderSize];
+        long got;
+        if (contiguous > sockety::kMaxPayloadHeaderSize + 4096) {
+            if (n > contiguous - sockety::kMaxPayloadHeaderSize) n = contiguous - sockety::kMaxPayloadHeaderSize;
+            const size_t h = sockety::encode_payload_header(hdr, sizeof hdr, PacketType::File, n, u.cur_file);
+            uint8_t* at = x.s.tx.tail_ptr(x.e.blocks);
+            got = platform::read_file(f, at + h, static_cast<size_t>(n));
+            if (got == static_cast<long>(n)) {
+                std::memcpy(at, hdr, h);
+                x.s.tx.produced(static_cast<uint32_t>(h + n));
+            }
+        } else {
+            uint8_t buf[4096];
+            const uint64_t free_now = room - sw - sockety::kMaxPayloadHeaderSize;
+            if (n > sizeof buf) n = sizeof buf;
+            if (n > free_now) n = free_now;
+            got = platform::read_file(f, buf, static_cast<size_t>(n));
+            if (got == static_cast<long>(n)) {
+                tx_put(x, hdr, sockety::encode_payload_header(hdr, sizeof hdr, PacketType::File, n, u.cur_file));
+                tx_put(x, buf, static_cast<size_t>(n));
+            }
+        }
+        if (got != static_cast<long>(n)) {
+            // The file shrank (or failed) after its size went out: the unit cannot be finished.
+            x.e.log(LogLevel::Warn, "sockety: a file being sent changed size; the unit is aborted");
+            const uint8_t abort = 0x90;
+            if (tx_room(x) >= 1) tx_put(x, &abort, 1);
+            x.ss.out_owner[u.channel] = kNone;
+            x.ss.chan_free[x.ss.chan_free_count++] = u.channel;
+            free_unit(x, ui);
+            return;
+        }
+        wrote(x);
+        u.file_left -= n;
+    }
+    maybe_complete(x, ui);
+}
+
 } // namespace
+
+void sockety_close_unit_files(Engine& e, SocketyUnit& u) noexcept {
+    if (!(u.flags & kUnitDisk) || !u.slot) return;
+    for (uint32_t i = 0; i < u.files_count; ++i) {
+        const platform::FileHandle f = unit_file(e, u, i);
+        if (f != platform::kInvalidFile) platform::close_file(f);
+        set_unit_file(e, u, i, platform::kInvalidFile);
+    }
+}
 
 // --- the pump -------------------------------------------------------------------------------
 
@@ -284,6 +371,11 @@ void sockety_pump(Engine& e, ConnSlot& s) noexcept {
         ss.out_owner[u.channel] = ui;
         u.state = SocketyUnit::Open;
         ss.lock = ui;
+    }
+    // Units reading files from disk write as much as there is room for.
+    for (uint32_t ch = 0; ss.disk_units && ss.lock == kNone && ch < ss.peer_channels; ++ch) {
+        const uint32_t ui = ss.out_owner[ch];
+        if (ui != kNone && (ss.units[ui].flags & kUnitDisk)) pump_disk(x, ui);
     }
     // Units whose File End could not be written for want of room.
     const bool look = ss.unsettled != 0;
@@ -341,13 +433,37 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
     if (!response && (ss.go_away_sent || ss.go_away_received)) return Error::WrongState;
     if (d.files_count > kMaxDraftFiles || (d.files_count && !d.files) || d.data_size > sockety::kMaxUint48)
         return Error::InvalidArgument;
-    // Files with content come first; from the first one without, the rest are written later.
+    // Files with content come first; from the first one without (declared, or read from disk),
+    // the rest are written later, in order.
     uint32_t given = 0;
-    while (given < d.files_count && (d.files[given].data || d.files[given].size == 0) ) ++given;
+    while (given < d.files_count && !d.files[given].path && (d.files[given].data || d.files[given].size == 0)) ++given;
     for (uint32_t i = given; i < d.files_count; ++i)
         if (d.files[i].data) return Error::InvalidArgument;
-    // Given files of size 0 after the first declared one are declared too: keep the order simple.
     if (ss.unit_free_count == 0) return would_block(x);
+
+    // Files from disk are opened now (their sizes go into the header); closed again on any
+    // failure below, else they belong to the unit.
+    struct OpenedFiles {
+        platform::FileHandle at[kMaxDraftFiles];
+        uint32_t count = 0;  // entries [0, count) are set
+        bool any = false;
+        bool keep = false;
+        ~OpenedFiles() {
+            for (uint32_t i = 0; !keep && i < count; ++i)
+                if (at[i] != platform::kInvalidFile) platform::close_file(at[i]);
+        }
+    } opened;
+    uint64_t disk_size[kMaxDraftFiles];
+    for (uint32_t i = given; i < d.files_count; ++i) {
+        opened.at[i] = platform::kInvalidFile;
+        opened.count = i + 1;
+        if (!d.files[i].path) continue;
+        opened.at[i] = platform::open_file_for_reading(d.files[i].path, disk_size[i]);
+        if (opened.at[i] == platform::kInvalidFile) return Error::InvalidArgument;
+        if (d.files[i].size != 0 && d.files[i].size != disk_size[i]) return Error::InvalidArgument;
+        opened.any = true;
+    }
+    for (uint32_t i = 0; i < given && i < opened.count; ++i) opened.at[i] = platform::kInvalidFile;
 
     // Only the entries in use are constructed: zeroing 256 of them would cost more than a message.
     union FileTable {
@@ -359,7 +475,7 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
         new (&fd[i]) FileDesc();
         fd[i].name = reinterpret_cast<const uint8_t*>(d.files[i].name.data());
         fd[i].name_size = d.files[i].name.size();
-        fd[i].size = d.files[i].size;
+        fd[i].size = i >= given && d.files[i].path ? disk_size[i] : d.files[i].size;
     }
     sockety::Uuid id;
     if (!next_uuid(e, id)) return Error::SystemError;
@@ -392,7 +508,8 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
 
     const uint64_t start = start_size(header_size, d, given);
     const bool declared_files = given < d.files_count;
-    const size_t sizes_bytes = declared_files ? 8 * static_cast<size_t>(d.files_count) : 0;
+    // The slot's table: every file's size, then every file's disk handle.
+    const size_t sizes_bytes = declared_files ? 16 * static_cast<size_t>(d.files_count) : 0;
     const uint32_t cap = e.blocks.block_size();
     const bool fast = ss.fifo_head == kNone && ss.lock == kNone && ss.chan_free_count > 0 && header_size <= kStackHeader &&
                       start + 2 <= cap && tx_room(x) >= start + switch_cost(ss, ss.chan_free[ss.chan_free_count - 1]);
@@ -418,7 +535,14 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
     if (declared_files) {
         u.flags |= kUnitSizes;
         uint8_t* p = e.messages.data(slot);
-        for (uint32_t i = 0; i < d.files_count; ++i) std::memcpy(p + 8 * static_cast<size_t>(i), &d.files[i].size, 8);
+        for (uint32_t i = 0; i < d.files_count; ++i) std::memcpy(p + 8 * static_cast<size_t>(i), &fd[i].size, 8);
+        if (opened.any) {
+            u.flags |= kUnitDisk;
+            ++ss.disk_units;
+            opened.keep = true;
+        }
+        for (uint32_t i = 0; i < d.files_count; ++i)
+            set_unit_file(e, u, i, i < opened.count ? opened.at[i] : platform::kInvalidFile);
     }
     u.file_left = declared_file_size(e, u, u.cur_file);
     u.pend_off = u.pend_end = static_cast<uint32_t>(sizes_bytes);
@@ -438,6 +562,7 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
         put_start([&](const void* p, size_t n) { tx_put(x, p, n); }, header, hn, d, given);
         wrote(x);
         if (settle_files(x, u)) maybe_complete(x, ui);
+        if (u.flags & kUnitDisk) pump_disk(x, ui);  // the first chunks of its disk files, if room
     } else {
         uint8_t* base = e.messages.data(slot);
         size_t at = sizes_bytes;
@@ -501,6 +626,7 @@ Result<size_t> sockety_write(Engine& e, ConnSlot& s, uint64_t out, Part part, ui
     case Part::Data: limit = u->data_left; break;
     case Part::File:
         if (index != u->cur_file || index >= u->files_count) return Error::InvalidArgument;
+        if (unit_file(e, *u, index) != platform::kInvalidFile) return Error::InvalidArgument;  // the library reads it
         limit = u->file_left;
         break;
     case Part::Stream:

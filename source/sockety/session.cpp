@@ -222,6 +222,8 @@ void Engine::sockety_release(ConnSlot& s) noexcept {
     if (!ss) return;
     for (uint32_t u = 0; u < config.sockety.max_in_flight; ++u) {
         SocketyUnit& unit = ss->units[u];
+        sockety_close_unit_files(*this, unit);  // files it was reading from disk
+        unit.flags = 0;
         if (unit.slot) (void)messages.release(unit.slot);
         unit.slot = 0;
         if (unit.state != SocketyUnit::Free) unit.gen = next_gen(unit.gen);
@@ -234,6 +236,7 @@ void Engine::sockety_release(ConnSlot& s) noexcept {
             ss->in[ch].slot = 0;
         }
     ss->fifo_head = ss->fifo_tail = ss->lock = kNone;
+    ss->disk_units = 0;
     ss->peer_channels = 0;
     ss->chan_free_count = 0;
 }

@@ -44,7 +44,9 @@ enum : uint8_t {
     kUnitKeepWaiting = 1 << 2,  // several responses: stays hashed until stop_waiting()
     kUnitReplied = 1 << 3,      // the reply came while the body was still being written
     kUnitResponse = 1 << 4,
-    kUnitSizes = 1 << 5,        // the slot starts with the declared file sizes (8 bytes each)
+    kUnitSizes = 1 << 5,        // the slot starts with the declared file sizes (8 bytes each),
+                                // then as many file handles (files read from disk; -1 others)
+    kUnitDisk = 1 << 6,         // some of its files come from disk: the pump writes them
 };
 
 // What we track per receiving channel, beside the decoder's own ChannelState.
@@ -106,6 +108,7 @@ struct SocketySession {
     uint32_t lock = kNone;                              // a unit whose pending bytes are half in tx
     uint32_t tx_channel = 0;                            // our current channel on the wire
     uint32_t unsettled = 0;                             // units owing a File End that found no room
+    uint32_t disk_units = 0;                            // units with files still read from disk
     int64_t last_tx_us = 0;
     bool go_away_sent = false;
     bool go_away_received = false;
@@ -136,6 +139,8 @@ Error sockety_end_stream(Engine& e, ConnSlot& s, uint64_t out) noexcept;
 Error sockety_abort(Engine& e, ConnSlot& s, uint64_t out) noexcept;
 Error sockety_stop_waiting(Engine& e, ConnSlot& s, uint64_t out) noexcept;
 bool sockety_in_flight(Engine& e, ConnSlot& s, uint64_t out) noexcept;
+// Closes the disk files a unit still has open (before its slot goes).
+void sockety_close_unit_files(Engine& e, SocketyUnit& u) noexcept;
 // Fails the connection with a protocol error; `detail` (static text) is kept for error_detail().
 void sockety_fail(Engine& e, ConnSlot& s, Error err, const char* detail) noexcept;
 

@@ -1048,3 +1048,72 @@ TW_TEST(sockety_dialer_reconnects_with_a_fresh_session) {
     REQUIRE(w.pump(2000, [&] { col.drain(c); return col.responses == 1 && col.finished == 1; }));
     CHECK_EQ(col.text, std::string("pong"));
 }
+
+TW_TEST(sockety_files_sent_from_disk_by_the_library) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    REQUIRE(w.start());
+    REQUIRE(w.connect());
+    SocketyConn c(w.cconn);
+    char big_path[64], empty_path[64];
+    std::snprintf(big_path, sizeof big_path, "/tmp/tickwire-sockety-%d-big", static_cast<int>(getpid()));
+    std::snprintf(empty_path, sizeof empty_path, "/tmp/tickwire-sockety-%d-empty", static_cast<int>(getpid()));
+    {
+        FILE* f = std::fopen(big_path, "wb");
+        REQUIRE(f != nullptr);
+        static uint8_t content[(1 << 20) + 7];
+        for (size_t i = 0; i < sizeof content; ++i) content[i] = pattern(20, i);  // file 0: seed 20 + 0
+        REQUIRE_EQ(std::fwrite(content, 1, sizeof content, f), sizeof content);
+        std::fclose(f);
+        f = std::fopen(empty_path, "wb");
+        REQUIRE(f != nullptr);
+        std::fclose(f);
+    }
+    SocketyFile files[3];
+    files[0].name = "big.bin";
+    files[0].path = big_path;          // size taken from the file
+    files[1].name = "typed.txt";
+    files[1].size = 5000;              // declared: written by us with write_file
+    files[2].name = "empty";
+    files[2].path = empty_path;
+    SocketyDraft d;
+    d.action = "files";
+    d.files = files;
+    d.files_count = 3;
+    auto out = c.send(d);
+    REQUIRE_EQ(out.error, Error::Ok);
+    CHECK_EQ(c.write_file(out.value, 0, "x", 1).error, Error::InvalidArgument);  // the library reads file 0
+    Collector col;
+    col.seed = 20;
+    col.check_pattern = true;
+    PatternWriter pw;
+    const bool ok = w.pump(20000, [&] {
+        if (c.in_flight(out.value)) {
+            // File 1 is ours once file 0 has gone out (files go in order).
+            auto probe = c.write_file(out.value, 1, nullptr, 0);
+            if (probe.ok()) pw.step(c, out.value, 1, 1, 20, 5000);
+        }
+        col.drain(c);
+        return col.finished == 1;
+    });
+    CHECK(ok);
+    CHECK_EQ(col.file_bytes, uint64_t{(1 << 20) + 7} + 5000);
+    CHECK_EQ(col.files_ended, 3);
+    CHECK_EQ(col.mismatches, 0);
+    // A missing file, or one of another size than given, is refused at send.
+    SocketyFile missing;
+    missing.name = "missing";
+    missing.path = "/nonexistent/tickwire/file";
+    d.files = &missing;
+    d.files_count = 1;
+    CHECK_EQ(c.send(d).error, Error::InvalidArgument);
+    SocketyFile wrong;
+    wrong.name = "wrong";
+    wrong.path = big_path;
+    wrong.size = 10;
+    d.files = &wrong;
+    CHECK_EQ(c.send(d).error, Error::InvalidArgument);
+    CHECK_EQ(c.outgoing(), 0u);
+    std::remove(big_path);
+    std::remove(empty_path);
+}
