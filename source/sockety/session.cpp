@@ -409,7 +409,6 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
                 out.matched = sockety_match_reply(e, ss, ss.header_parent, out.tag);
             }
             if (ev.finished) r.unit_done(ev.channel);
-            (void)handle;
             return finish(Read::Message);
         }
         case sockety::EventType::DataChunk: {

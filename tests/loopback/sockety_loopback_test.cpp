@@ -91,7 +91,6 @@ struct EchoServer {
         case SocketyKind::File:
         case SocketyKind::Stream: {
             if (!out.valid() || v.is_response) break;
-            if (v.kind == SocketyKind::Data && v.action.size() == 0 && false) break;
             while (held_off < v.size) {
                 Result<size_t> r = v.kind == SocketyKind::Data ? s.write_data(out, v.data + held_off, v.size - held_off)
                                    : v.kind == SocketyKind::File
