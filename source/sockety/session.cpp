@@ -160,7 +160,9 @@ void Engine::sockety_deadline(uint32_t c) noexcept {
     if (s.tls != kNone && !tls_sessions[s.tls].handshake_done()) return;
     const SocketyConfig& cfg = config.sockety;
     const int64_t last_rx = s.last_rx_us > 0 ? s.last_rx_us : ss->last_tx_us;
-    if (cfg.idle_timeout_ms && now_us - last_rx >= static_cast<int64_t>(cfg.idle_timeout_ms) * 1000) {
+    // A full rx ring means we stopped reading, not that the peer went quiet.
+    const bool we_stalled = s.rx.has_block() && s.rx.free_space(blocks.block_size()) == 0;
+    if (cfg.idle_timeout_ms && !we_stalled && now_us - last_rx >= static_cast<int64_t>(cfg.idle_timeout_ms) * 1000) {
         if (s.last_rx_us == 0) s.last_rx_us = now_us;  // a first deadline before any byte: start the clock
         else {
             sockety_fail(*this, s, Error::TimedOut, "idle timeout: nothing received");
