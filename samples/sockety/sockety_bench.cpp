@@ -161,6 +161,8 @@ struct Client {
                          // cost as much as the task itself at these rates
     int free_tasks[kMaxConcurrency];
     int free_count = 0;
+    int current[64];    // big tasks: the one each connection is writing (-1: none)
+    int next_big[64];
 
     void finish_task(int64_t start) {
         if (!measuring) return;
@@ -263,6 +265,12 @@ struct Client {
         free_count = 0;
         for (int i = cc; i-- > 0;)
             if (!g_tasks[i].active) free_tasks[free_count++] = i;
+        for (int k = 0; k < conn_count; ++k) {
+            current[k] = -1;
+            for (int i = k; i < cc; i += conn_count)
+                if (g_tasks[i].active) current[k] = i;  // left over from the warm-up
+            next_big[k] = k;
+        }
         uint64_t last_ok = ~uint64_t{0};
         for (;;) {
             clock = now_ns();
@@ -295,14 +303,18 @@ struct Client {
                         if (!start(0, c)) break;
                     continue;
                 }
-                for (int i = k; i < cc; i += conn_count) {
-                    Task& t = g_tasks[i];
-                    if (big()) {
-                        if (!t.active && !start(i, c)) break;
-                        if (!pump_big(i, c)) break;
-                        continue;
+                // Big tasks: the connection's current one is written to its end before the next
+                // starts (tasks k, k + connections, ... in turn).
+                for (;;) {
+                    int& cur = current[k];
+                    if (cur < 0) {
+                        const int i = next_big[k];
+                        if (g_tasks[i].active || !start(i, c)) break;
+                        cur = i;
+                        next_big[k] = i + conn_count < cc ? i + conn_count : k;
                     }
-                    if (!t.active && !start(i, c)) break;
+                    if (!pump_big(cur, c)) break;
+                    cur = -1;
                 }
             }
         }
