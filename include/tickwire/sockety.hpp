@@ -15,10 +15,8 @@
 //     for (;;) {
 //         ctx.update(16);
 //         SocketyView v;
-//         while (s.try_read(v) != Read::NoData) {     // or loop over Data events
-//             if (v.kind == SocketyKind::Response) ...;           // v.parent is our message's id
-//             v.release();
-//         }
+//         for (Read r; (r = s.try_read(v)) == Read::Message || r == Read::Partial; v.release())
+//             if (v.kind == SocketyKind::Response) ...;            // v.parent is our message's id
 //     }
 //
 // Sending. send() (messages) and respond() (responses) take a draft: what is given in memory
@@ -27,7 +25,8 @@
 // neither). What the draft only declares (data_size with data == nullptr, files with data ==
 // nullptr, stream) is written afterwards, chunk by chunk, with write_data / write_file /
 // write_stream, each taking as much as the tx ring has room for (WouldBlock, then a Writable
-// event, when none). So payloads of any size pass through small rings, from memory or from disk.
+// event, when none). So payloads of any size pass through small rings, from memory or from disk
+// (a SocketyFile with a `path` is read by the library itself, straight into the tx ring).
 // A message that finds no free channel waits for one (the peer's announced limit is respected);
 // it never fails for that. A message is finished when its declared data and files are written and
 // its stream ended; its channel is then free for the next.
@@ -47,8 +46,11 @@
 // Bad input (unknown packet type, more data than declared, a channel over our limit, a busy
 // channel reused, a bad header, a name over the limits) closes that connection with
 // Error::ProtocolError (or MessageTooLarge); an Error event carries it and Conn::error_detail()
-// says what exactly. Heartbeats go out when we were silent for Config::sockety.heartbeat_ms; a
-// connection that heard nothing for idle_timeout_ms closes with TimedOut.
+// says what exactly. Decoding happens as the connection is read (try_read), so read every
+// connection you have (a Data event says when). Heartbeats go out when we were silent for
+// Config::sockety.heartbeat_ms; a connection that heard nothing for idle_timeout_ms closes with
+// TimedOut. go_away() ends a connection gracefully; abort() cancels one unit (both work, unlike
+// sockety-js, which ignores them: do not abort towards it).
 #pragma once
 #include <cstddef>
 #include <cstdint>
