@@ -60,6 +60,8 @@
 
 namespace tickwire {
 
+namespace detail { struct ConnSlot; }
+
 // A message id: a UUID v4 (16 raw bytes, in text order), made from the context's CTR-DRBG.
 struct SocketyId {
     uint8_t bytes[16] = {};
@@ -217,6 +219,8 @@ public:
     uint32_t outgoing() const noexcept;
 
 private:
+    // The connection behind the handle and its engine, or null (stale handle).
+    detail::ConnSlot* slot(detail::Engine*& engine) const noexcept;
     Conn conn_{};
 };
 

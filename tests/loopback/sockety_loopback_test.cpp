@@ -160,6 +160,18 @@ struct World {
         cconn = d.value;
         return pump(3000, [&] { return sconn.valid() && SocketyConn(cconn).peer_channels() > 0 && SocketyConn(sconn).peer_channels() > 0; });
     }
+    // A raw TCP peer of the server (no Sockety of its own): false when it cannot connect.
+    bool raw_connect(platform::SocketHandle& fd) {
+        platform::Address a;
+        if (!platform::make_ip_address("127.0.0.1", 9, server.listener_port(listener), false, a)) return false;
+        const Error e = platform::connect_stream(a, fd);
+        return e == Error::Ok || e == Error::WouldBlock;
+    }
+    static void raw_send(platform::SocketHandle fd, const uint8_t* bytes, size_t n) {
+        platform::Span sp{const_cast<uint8_t*>(bytes), n};
+        (void)platform::write_stream(fd, &sp, 1);
+    }
+
     template <typename Pred>
     bool pump(int ms, Pred pred) {
         const int64_t end = client.now_us() + int64_t{ms} * 1000;
@@ -597,16 +609,12 @@ TW_TEST(sockety_heartbeats_keep_an_idle_connection_and_silence_times_out) {
     CHECK(w.client.stats().bytes_received >= rx_before + 8);  // heartbeats came (a0 every 50 ms)
     CHECK(w.sconn.state() == ConnState::Open);
     // A peer that sends its header and then nothing is closed by the idle timeout.
-    platform::Address a;
-    REQUIRE(platform::make_ip_address("127.0.0.1", 9, w.server.listener_port(w.listener), false, a));
     platform::SocketHandle fd;
-    const Error ce = platform::connect_stream(a, fd);
-    REQUIRE(ce == Error::Ok || ce == Error::WouldBlock);
+    REQUIRE(w.raw_connect(fd));
     const int before = w.slog.count_of(EventType::Closed);
     w.pump(50, [] { return false; });
     const uint8_t hdr = 0xE3;
-    platform::Span sp{const_cast<uint8_t*>(&hdr), 1};
-    (void)platform::write_stream(fd, &sp, 1);
+    World::raw_send(fd, &hdr, 1);
     REQUIRE(w.pump(2000, [&] { return w.slog.count_of(EventType::Closed) > before; }));
     const Event* err = w.slog.last(EventType::Error);
     REQUIRE(err != nullptr);
@@ -623,14 +631,10 @@ void expect_rejected(const char* name, const uint8_t* bytes, size_t n, Error wan
     s.sockety.channels = 4;
     s.sockety.max_action_size = 16;
     if (!w.start(s)) { CHECK(false); return; }
-    platform::Address a;
-    if (!platform::make_ip_address("127.0.0.1", 9, w.server.listener_port(w.listener), false, a)) { CHECK(false); return; }
     platform::SocketHandle fd;
-    const Error ce = platform::connect_stream(a, fd);
-    CHECK(ce == Error::Ok || ce == Error::WouldBlock);
+    if (!w.raw_connect(fd)) { CHECK(false); return; }
     w.pump(100, [&] { return w.sconn.valid(); });
-    platform::Span sp{const_cast<uint8_t*>(bytes), n};
-    (void)platform::write_stream(fd, &sp, 1);
+    World::raw_send(fd, bytes, n);
     const bool closed = w.pump(2000, [&] { return w.slog.count_of(EventType::Closed) > 0; });
     CHECK(closed);
     const Event* err = w.slog.last(EventType::Error);
@@ -698,17 +702,13 @@ TW_TEST(sockety_bad_input_leaves_other_connections_alone_and_says_why) {
     REQUIRE(w.start());
     REQUIRE(w.connect());
     const Conn good = w.sconn;
-    platform::Address a;
-    REQUIRE(platform::make_ip_address("127.0.0.1", 9, w.server.listener_port(w.listener), false, a));
     platform::SocketHandle fd;
-    const Error ce = platform::connect_stream(a, fd);
-    REQUIRE(ce == Error::Ok || ce == Error::WouldBlock);
+    REQUIRE(w.raw_connect(fd));
     REQUIRE(w.pump(1000, [&] { return w.sconn != good; }));
     const Conn bad = w.sconn;
     w.sconn = good;
     const uint8_t bytes[] = {0xE3, 0xF0};
-    platform::Span sp{const_cast<uint8_t*>(bytes), 2};
-    (void)platform::write_stream(fd, &sp, 1);
+    World::raw_send(fd, bytes, sizeof bytes);
     std::string detail;
     REQUIRE(w.pump(2000, [&] {
         SocketyView v;
@@ -827,8 +827,6 @@ TW_TEST(sockety_mutated_traffic_is_refused_or_served_never_crashes) {
     put(sk::encode_payload_packet(valid + n, sizeof valid - n, sk::PacketType::Stream, body, 20));
     put(sk::encode_stream_end(valid + n, sizeof valid - n));
     REQUIRE(n > 100);
-    platform::Address a;
-    REQUIRE(platform::make_ip_address("127.0.0.1", 9, w.server.listener_port(w.listener), false, a));
     uint64_t x = 88172645463325252ull;
     auto rnd = [&] { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
     static uint8_t buf[4096];
@@ -846,13 +844,11 @@ TW_TEST(sockety_mutated_traffic_is_refused_or_served_never_crashes) {
             }
         }
         platform::SocketHandle fd;
-        const Error ce = platform::connect_stream(a, fd);
-        REQUIRE(ce == Error::Ok || ce == Error::WouldBlock);
+        REQUIRE(w.raw_connect(fd));
         const Conn before = w.sconn;
         w.pump(500, [&] { return w.sconn != before && w.sconn.valid(); });
         const Conn mine = w.sconn;
-        platform::Span sp{buf, len};
-        (void)platform::write_stream(fd, &sp, 1);
+        World::raw_send(fd, buf, len);
         const int closes = w.slog.count_of(EventType::Closed, mine);
         if (w.pump(40, [&] { return w.slog.count_of(EventType::Closed, mine) > closes; })) ++closed_by_server;
         else ++kept;
