@@ -33,6 +33,7 @@ EXTRA_TESTS=(
     tests/cross/run_windows.sh           # platform/windows: mingw-w64 build (mbedTLS 3.6 from source) run under wine
     tests/interop/run_sp_samples.sh      # the SP samples (reqrep, pubsub, pipeline, bus, survey, forwarder) by their output
     tests/interop/run_sp_interop.sh      # SP sockets against nanocat, nngcat and a libnng peer: every pattern, tcp/ipc/ws, both ways
+    tests/interop/run_sockety_samples.sh # sockety_client runs every Sockety feature against sockety_server (plain, TLS)
 )
 
 CONFIG=${TW_CONFIG:-release}

@@ -58,6 +58,24 @@ struct TlsConfig {
     size_t heap_bytes = 0;
 };
 
+// Sockety (sockety://, sockety+tls://): each Sockety connection takes one session from a pool of
+// `max_sessions`, laid out once from the sizes below (README.md "Memory" has the bytes).
+struct SocketyConfig {
+    uint32_t max_sessions = 0;          // Sockety connections at once; 0: no Sockety
+    uint32_t channels = 64;             // channels we receive on (announced to the peer), 1..4096
+    uint32_t send_channels = 64;        // channels we send on at most (the peer's limit applies too)
+    uint32_t max_in_flight = 1024;      // our messages/responses being written or awaiting a reply
+    uint32_t max_action_size = 256;     // longer action names received close the connection
+    uint32_t max_files = 16;            // files per received message or response
+    uint32_t max_names_size = 2048;     // bytes of file names per received header
+    uint32_t heartbeat_ms = 15000;      // a Heartbeat after this long without sending (0: none)
+    uint32_t idle_timeout_ms = 60000;   // close when nothing arrived for this long (0: never)
+    // Received data up to this size (and Config::message_slot_size) is handed out whole, in one
+    // Data item, even when it arrived in pieces: it is assembled in a message slot (when none is
+    // free, it comes in pieces). 0: data always comes as it arrives.
+    uint32_t whole_data_max = 0;
+};
+
 struct Config {
     // Connections of every kind (accepted, dialed, inproc ends) open at once.
     uint32_t max_connections = 256;
@@ -96,6 +114,7 @@ struct Config {
     PollerKind poller = PollerKind::Auto;  // Auto: epoll on Linux, poll() elsewhere
 
     TlsConfig tls{};
+    SocketyConfig sockety{};
 
     Allocator allocator{};  // default: operator new / delete, once
     LogHook log{};

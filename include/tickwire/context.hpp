@@ -30,6 +30,7 @@ namespace tickwire {
 
 namespace detail { struct Engine; }
 class Context;
+class SocketyConn;
 
 // What try_read found.
 enum class Read : uint8_t {
@@ -196,6 +197,7 @@ public:
     Conn(detail::Engine* e, uint64_t h) noexcept : engine_(e), handle_(h) {}
 
 private:
+    friend class SocketyConn;  // sockety.hpp: the Sockety calls on a connection
     detail::Engine* engine_ = nullptr;
     uint64_t handle_ = 0;
 };

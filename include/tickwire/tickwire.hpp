@@ -4,6 +4,8 @@
 #include "context.hpp"
 #include "error.hpp"
 #include "handles.hpp"
+#include "sockety.hpp"
+#include "sockety_router.hpp"
 #include "sp.hpp"
 #include "stats.hpp"
 

@@ -27,7 +27,8 @@ Read Conn::try_read(ReadView& out) const noexcept {
     if (!s || s->state == ConnState::Invalid) return Read::Closed;
     Engine& e = *engine_;
     if (s->protocol == Protocol::WebSocket) return e.ws_try_read(*s, handle_, out);
-    if (s->protocol == Protocol::Sp) return Read::NoData;  // framed: read through the SpSocket
+    if (s->protocol == Protocol::Sp || s->protocol == Protocol::Sockety) return Read::NoData;  // framed: read
+                                                         // through the SpSocket / SocketyConn
     if (s->rx.empty()) {
         const bool finished = s->state == ConnState::Closed || s->state == ConnState::Backoff ||
                               (s->flags & detail::kConnPeerEof);
@@ -237,6 +238,10 @@ size_t Conn::send_capacity() const noexcept {
 
 std::string_view Conn::error_detail() const noexcept {
     ConnSlot* s = slot(engine_, handle_);
+    if (s && s->protocol == Protocol::Sockety && s->sockety != detail::kNone) {
+        const char* d = engine_->sockety_detail(*s);
+        if (d) return std::string_view(d);
+    }
     if (!s || s->tls == detail::kNone) return {};
     return std::string_view(engine_->tls_sessions[s->tls].failure().message);
 }

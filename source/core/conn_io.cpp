@@ -192,6 +192,7 @@ void Engine::after_read(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     if (s.protocol == Protocol::WebSocket) ws_after_read(c);
     else if (s.protocol == Protocol::Sp) sp_after_read(c);  // messages are taken via the SP socket
+    else if (s.protocol == Protocol::Sockety) sockety_after_read(c);  // read through SocketyConn
     s.rx.release_if_empty(blocks);
     if (s.protocol == Protocol::Raw) notify_data(c);
 }
@@ -274,6 +275,10 @@ void Engine::tx_drained(uint32_t c) noexcept {
     }
     if (s.sp_socket) {  // an SP pipe may have a large message waiting for this room
         sp_tx_drained(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    }
+    if (s.protocol == Protocol::Sockety && s.state == ConnState::Open) {
+        sockety_tx_drained(c);  // units waiting for room or a channel go on
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
     }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
@@ -450,6 +455,7 @@ void Engine::defer_slot(uint64_t slot) noexcept {
 // close reason goes back at the next update, after the Closed event that shows it.
 void Engine::release_protocol(ConnSlot& s) noexcept {
     if (s.protocol == Protocol::Sp) sp_release(s);
+    if (s.protocol == Protocol::Sockety) sockety_release(s);
     if (s.protocol != Protocol::WebSocket) return;
     if (s.ws.file != -1) platform::close_file(s.ws.file);
     s.ws.file = -1;
@@ -467,6 +473,7 @@ void Engine::free_graveyard() noexcept {
         s.flags &= static_cast<uint16_t>(~(kConnInGraveyard | kConnDataNotified));
         s.ws.reason = 0;  // deferred with the event; freed by now
         tls_detach(s);    // its failure message was readable until now
+        sockety_free_session(s);  // ... and so was a Sockety session's
         if (s.state == ConnState::Backoff) continue;  // the dialer keeps its slot
         s.state = ConnState::Invalid;
         s.gen = next_gen(s.gen);

@@ -25,7 +25,13 @@ bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
         out = Transport::Tcp;
         proto = Protocol::WebSocket;
         return true;
-    default: return false;  // sockety: not carried yet
+    case Scheme::Sockety:
+    case Scheme::SocketyTls:
+        if (!kWithSockety) return false;
+        out = Transport::Tcp;
+        proto = Protocol::Sockety;
+        return true;
+    default: return false;
     }
 }
 
@@ -65,6 +71,7 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     uint32_t li = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, listeners, config.max_listeners, li);
     if (e != Error::Ok) return e;
+    if (sp && proto == Protocol::Sockety) return Error::UnsupportedScheme;  // SP rides streams and ws only
     if (li == kNone) return Error::NoListenerSlot;
     ListenerSlot& l = listeners[li];
     const uint32_t gen = l.gen;
@@ -189,6 +196,15 @@ void Engine::accept_ready(uint32_t li) noexcept {
             update_interest(c);
             continue;
         }
+        if (l.protocol == Protocol::Sockety) {  // our connection header goes out at once
+            s.protocol = Protocol::Sockety;
+            if (!sockety_opened(c)) {
+                close_now(c, Error::NoConnectionSlot, true);
+                ++stats.connections_refused;
+                continue;
+            }
+            if (!l.tls) sockety_arm(c);  // TLS: after its handshake
+        }
         if (l.tls) {  // announced once the TLS handshake succeeds
             update_interest(c);
             continue;
@@ -212,6 +228,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
     uint32_t di = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, dialers, max_dialers, di);
     if (e != Error::Ok) return e;
+    if (sp && proto == Protocol::Sockety) return Error::UnsupportedScheme;
     if (di == kNone) return Error::NoConnectionSlot;
     DialerSlot& d = dialers[di];
     d = DialerSlot();
@@ -264,6 +281,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
         s.sp_pipe = sp_pipe;
     } else {
         s.flags |= kConnAnnounced;  // the application holds the handle from here on
+        if (proto == Protocol::Sockety) s.protocol = Protocol::Sockety;
     }
     if (opts.half_close) s.flags |= kConnHalfClose;
     s.state = ConnState::Connecting;
@@ -316,6 +334,10 @@ void Engine::finish_connect(uint32_t c) noexcept {
         return;
     }
     s.state = ConnState::Open;
+    if (s.protocol == Protocol::Sockety && !sockety_opened(c)) {  // a new session per connection
+        fail_conn(c, Error::NoConnectionSlot);
+        return;
+    }
     if (s.dialer != kNone && dialers[s.dialer].tls) {
         // TLS first: Connected (or the WebSocket upgrade) follows its handshake.
         const Error te = tls_attach(c, TlsRole::Client, dialers[s.dialer].host);
@@ -333,6 +355,7 @@ void Engine::finish_connect(uint32_t c) noexcept {
         return;
     }
     deadlines.cancel(conn_deadline(c));
+    if (s.protocol == Protocol::Sockety) sockety_arm(c);  // heartbeats and the idle timeout
     if (s.dialer != kNone) dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
     ++stats.connections_dialed;
     if (s.protocol == Protocol::Sp) sp_opened(c);  // our SP handshake goes first

@@ -29,9 +29,11 @@ enum class Transport : uint8_t { Tcp, Ipc, Inproc };
 
 // What a connection's bytes carry, on top of the transport.
 // Sp: a pipe of an SP message socket (sp/socket.cpp); never announced to the application.
-enum class Protocol : uint8_t { Raw, WebSocket, Sp };
+// Sockety: a Sockety session (sockety/session.cpp), read and written through SocketyConn.
+enum class Protocol : uint8_t { Raw, WebSocket, Sp, Sockety };
 
 struct SpSocketState;  // sp/socket_state.hpp: the SP socket a pipe belongs to
+struct SocketySession;  // sockety/session.hpp: a Sockety connection's channels and units
 
 // Where a WebSocket connection is in its life.
 enum class WsPhase : uint8_t {
@@ -114,6 +116,7 @@ struct ConnSlot {
     Error close_reason = Error::Ok;
     uint8_t sp_socket = 0;       // Protocol::Sp: 1 + the socket's index in Engine::sp_sockets
     uint8_t sp_pipe = 0;         // ... and the pipe's index in that socket's pipe table
+    uint32_t sockety = kNone;    // Protocol::Sockety: the session's index in Engine::sockety
     WsConnState ws;
 };
 
@@ -362,6 +365,24 @@ struct Engine {
     // SP sockets that need a turn in every update(): devices (sp_forward) and draining sockets.
     uint32_t sp_serviced = 0;
     void sp_service_all() noexcept;
+
+    // --- Sockety (sockety/session.cpp) -------------------------------------------------------
+    SocketySession* sockety = nullptr;       // [config.sockety.max_sessions]
+    uint32_t* sockety_free = nullptr;
+    uint32_t sockety_free_count = 0;
+    uint8_t* uuid_cache = nullptr;           // random bytes drawn ahead, 16 per message id: one
+    uint32_t uuid_cache_size = 0;            // CTR-DRBG call per 256 ids, not per id
+    uint32_t uuid_used = 0;
+    uint32_t sockety_gen = 1;                // unit generations go on across sessions: a
+                                             // SocketyOut of a closed connection never fits a new one
+    bool sockety_opened(uint32_t c) noexcept;    // accepted or connected: take a session, send our header
+    void sockety_after_read(uint32_t c) noexcept;
+    void sockety_tx_drained(uint32_t c) noexcept;
+    void sockety_deadline(uint32_t c) noexcept;  // heartbeat and idle timeout
+    void sockety_arm(uint32_t c) noexcept;       // after a TLS handshake: start the heartbeat clock
+    void sockety_release(ConnSlot& s) noexcept;  // the connection is going: drop what is in flight
+    void sockety_free_session(ConnSlot& s) noexcept;  // at the next update: the session goes back
+    const char* sockety_detail(const ConnSlot& s) const noexcept;  // why it failed, or nullptr
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

@@ -7,6 +7,8 @@
 #include "core/engine.hpp"
 #include "crypto/tls_heap.hpp"
 #include "platform/clock.hpp"
+#include "core/protocols.hpp"
+#include "sockety/session.hpp"
 
 namespace tickwire::detail {
 
@@ -35,6 +37,13 @@ platform::PollerBackend backend_for(const Config& cfg) noexcept {
 }
 } // namespace
 
+static bool sockety_config_valid(const SocketyConfig& s) noexcept {
+    if (s.max_sessions == 0) return true;
+    return s.channels >= 1 && s.channels <= 4096 && s.send_channels >= 1 && s.send_channels <= 4096 &&
+           s.max_in_flight >= 1 && s.max_in_flight <= (1u << 20) && s.max_action_size <= 65535 &&
+           s.max_files <= (1u << 16) && s.max_names_size <= (1u << 24);
+}
+
 bool config_valid(const Config& cfg) noexcept {
     // Every count below 2^30, so that the sums of counts the engine makes (deadline records,
     // poller tokens) cannot wrap a uint32_t.
@@ -43,7 +52,7 @@ bool config_valid(const Config& cfg) noexcept {
         cfg.event_queue_size >= kMaxCount || cfg.ring_block_count >= kMaxCount || cfg.message_slots >= kMaxCount ||
         cfg.max_dns_lookups >= kMaxCount || cfg.tls.max_sessions >= kMaxCount)
         return false;
-    return cfg.max_connections > 0 && cfg.max_connections < kMaxCount && is_pow2(cfg.ring_block_size) &&
+    return sockety_config_valid(cfg.sockety) && cfg.max_connections > 0 && cfg.max_connections < kMaxCount && is_pow2(cfg.ring_block_size) &&
            cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
            cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
            cfg.reconnect_max_ms >= cfg.reconnect_min_ms &&
@@ -82,6 +91,13 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
     auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
     auto* mbedtls_heap = a.take<uint8_t>(tls_heap_bytes(cfg), 16);
+    const uint32_t sk_count = kWithSockety ? cfg.sockety.max_sessions : 0;  // none when compiled out
+    const size_t sk_stride = sk_count ? sockety_session_bytes(cfg.sockety) : 0;
+    auto* sk_sessions = a.take<SocketySession>(sk_count, kCacheLine);
+    auto* sk_free = a.take<uint32_t>(sk_count);
+    auto* sk_tables = a.take<uint8_t>(sk_count * sk_stride, kCacheLine);
+    const uint32_t uuid_bytes = sk_count ? 4096 : 0;
+    auto* uuid_cache = a.take<uint8_t>(uuid_bytes);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -107,6 +123,17 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->tls_heap = tls_heap_bytes(cfg) ? mbedtls_heap : nullptr;
         e->tls_heap_size = tls_heap_bytes(cfg);
         for (uint32_t i = 0; i < cfg.tls.max_sessions; ++i) new (&tls_sessions[i]) TlsSession();
+        e->sockety = sk_sessions;
+        e->sockety_free = sk_free;
+        e->sockety_free_count = sk_count;
+        e->uuid_cache = uuid_cache;
+        e->uuid_cache_size = uuid_bytes;
+        e->uuid_used = uuid_bytes;
+        for (uint32_t i = 0; i < sk_count; ++i) {
+            new (&sk_sessions[i]) SocketySession();
+            sockety_session_layout(cfg.sockety, sk_tables + i * sk_stride, sk_sessions[i]);
+            sk_free[i] = sk_count - 1 - i;
+        }
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
         for (uint32_t i = 0; i < cfg.max_dns_lookups; ++i) new (&dns_slots[i]) dns::DnsLookupSlot();

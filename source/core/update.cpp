@@ -121,6 +121,7 @@ void Engine::run_deadline(uint32_t rec) noexcept {
             fail_conn(rec, Error::HandshakeTimeout);  // a peer that stalls mid-TLS-handshake
         }
         else if (s.protocol == Protocol::WebSocket && s.state != ConnState::Closed) ws_deadline(rec);
+        else if (s.protocol == Protocol::Sockety && s.state == ConnState::Open) sockety_deadline(rec);
         return;
     }
     rec -= config.max_connections;

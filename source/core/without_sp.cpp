@@ -11,5 +11,9 @@ namespace tickwire::detail {
 void Engine::sp_opened(uint32_t c) noexcept { close_now(c, Error::UnsupportedScheme, true); }
 void Engine::sp_after_read(uint32_t) noexcept {}
 void Engine::sp_release(ConnSlot&) noexcept {}
+bool Engine::sp_ws_accepts_bare(const ConnSlot&) const noexcept { return false; }
+bool Engine::sp_ws_path_matches(const ConnSlot&, std::string_view) const noexcept { return false; }
+void Engine::sp_tx_drained(uint32_t) noexcept {}
+void Engine::sp_service_all() noexcept {}
 } // namespace tickwire::detail
 #endif

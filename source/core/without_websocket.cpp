@@ -6,6 +6,7 @@
 
 #if !TICKWIRE_WITH_WEBSOCKET
 #include "core/engine.hpp"
+#include "ws/frame.hpp"
 
 namespace tickwire {
 std::string_view RequestInfo::header(std::string_view) const noexcept { return {}; }
@@ -25,5 +26,11 @@ Error Engine::ws_close(ConnSlot&, uint16_t, std::string_view) noexcept { return 
 Result<WriteSpan> Engine::ws_begin(ConnSlot&, DataKind, size_t) noexcept { return Error::WrongState; }
 Error Engine::ws_commit(ConnSlot&, size_t) noexcept { return Error::WrongState; }
 size_t Engine::broadcast(const Conn*, size_t, DataKind, const void*, size_t) noexcept { return 0; }
+bool Engine::next_mask(ws::MaskKey&) noexcept { return false; }
+// The frame codec SP's ws pipes would use (sp/ws_pipe.cpp, sp/large_send.cpp): never reached.
+namespace ws {
+size_t encode_header(uint8_t*, bool, Opcode, uint64_t, const MaskKey*) noexcept { return 0; }
+void apply_mask(uint8_t*, size_t, MaskKey, uint64_t) noexcept {}
+} // namespace ws
 } // namespace tickwire::detail
 #endif

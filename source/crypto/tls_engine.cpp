@@ -387,6 +387,12 @@ TlsStatus TlsSession::flush(TlsIo& io) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Application data.
 
+bool TlsSession::has_pending_input() const noexcept {
+    if (state_ == State::Idle || !handshake_done_) return false;
+    const mbedtls_ssl_context* ssl = ssl_of(ssl_storage_);
+    return mbedtls_ssl_get_bytes_avail(ssl) > 0 || mbedtls_ssl_check_pending(ssl) != 0;
+}
+
 TlsResult TlsSession::read_plain(TlsIo& io, void* buf, size_t cap) noexcept {
     Bind bind(*this, io);
     TlsResult r;
@@ -532,10 +538,6 @@ TlsStatus TlsSession::close(TlsIo& io) noexcept {
 
 // ---------------------------------------------------------------------------------------------
 // Queries.
-
-size_t TlsSession::buffered_plain() const noexcept {
-    return constructed_ ? mbedtls_ssl_get_bytes_avail(ssl_of(ssl_storage_)) : 0;
-}
 
 const char* TlsSession::alpn() const noexcept {
 #if defined(MBEDTLS_SSL_ALPN)

@@ -112,7 +112,7 @@ public:
     // write_plain drive the handshake first.
     TlsHandshake handshake_step(TlsIo& io) noexcept;
     // Decrypts up to `cap` bytes of application data into `buf`. Call until WouldBlock: a record
-    // may hold more than `cap` (see buffered_plain()).
+    // may hold more than `cap` (see has_pending_input()).
     TlsResult read_plain(TlsIo& io, void* buf, size_t cap) noexcept;
     // Encrypts up to one record (16 KiB) of `data`; see the WANT_WRITE rule above.
     TlsResult write_plain(TlsIo& io, const void* data, size_t len) noexcept;
@@ -129,9 +129,10 @@ public:
     TlsRole role() const noexcept { return role_; }
     // mbedTLS holds ciphertext that did not fit into io.out yet.
     bool has_pending_output() const noexcept { return out_pending_ > 0; }
+    // Decrypted bytes (or a whole record) mbedTLS holds that did not fit the last read_plain:
+    // reading must resume when the reader has room again, even with no new ciphertext.
+    bool has_pending_input() const noexcept;
     size_t pending_output_bytes() const noexcept { return out_pending_; }
-    // Decrypted bytes waiting in mbedTLS for read_plain().
-    size_t buffered_plain() const noexcept;
 
     // After the handshake: negotiated ALPN protocol (nullptr if none), "TLSv1.2"/"TLSv1.3",
     // ciphersuite name. Before it: nullptr.

@@ -160,7 +160,7 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
                 }
             }
             const size_t take = min_size(len - used, static_cast<uint64_t>(hdr_need_ - hdr_len_));
-            std::memcpy(hdr_ + hdr_len_, data + used, take);
+            if (take) std::memcpy(hdr_ + hdr_len_, data + used, take);  // data may be null when len is 0
             hdr_len_ = static_cast<uint8_t>(hdr_len_ + take);
             used += take;
             if (hdr_len_ < hdr_need_) return need_more(used, static_cast<size_t>(hdr_need_ - hdr_len_));
@@ -382,6 +382,12 @@ size_t PacketDecoder::parse_header(const uint8_t* p, size_t avail, uint64_t pack
         return true;
     };
     auto take_uuid = [&](Uuid& out) noexcept {
+        if (ch.got == 0 && avail - used >= sizeof out.bytes) {  // the usual case: all of it here
+            std::memcpy(out.bytes, p + used, sizeof out.bytes);
+            used += sizeof out.bytes;
+            ch.got = sizeof out.bytes;
+            return true;
+        }
         while (ch.got < sizeof out.bytes) {
             if (used == avail) return false;
             out.bytes[ch.got++] = p[used++];

@@ -105,7 +105,7 @@ bool Engine::tls_idle(const ConnSlot& s) const noexcept {
 }
 
 bool Engine::tls_input_waiting(const ConnSlot& s) const noexcept {
-    return s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].buffered_plain() > 0);
+    return s.tls != kNone && (!s.tls_in.empty() || tls_sessions[s.tls].has_pending_input());
 }
 
 void Engine::tls_fail(uint32_t c, const TlsFailure& f) noexcept {
@@ -236,6 +236,7 @@ void Engine::tls_handshake_done(uint32_t c) noexcept {
         ++stats.connections_dialed;
         if (s.protocol == Protocol::Sp) sp_opened(c);  // tls+tcp:// SP pipe: our SP header first
         emit(EventType::Connected, c);
+        if (s.protocol == Protocol::Sockety) sockety_arm(c);
         return;
     }
     if (s.protocol == Protocol::WebSocket) return;  // the upgrade request comes next
@@ -249,6 +250,7 @@ void Engine::tls_handshake_done(uint32_t c) noexcept {
     ev.listener = ListenerId{make_handle(s.listener, listeners[s.listener].gen)};
     ev.time_us = now_us;
     (void)events.push(ev);
+    if (s.protocol == Protocol::Sockety) sockety_arm(c);
 }
 
 } // namespace tickwire::detail

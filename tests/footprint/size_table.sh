@@ -101,7 +101,7 @@ echo "| protocols | x86-64: program .text (--gc-sections) | x86-64: libtickwire.
 echo "|---|---|---|---|"
 for set in "${SETS[@]}"; do
     case $set in
-        ws) name="WebSocket only" ;; sp) name="SP only" ;; sockety) name="Sockety only (codec)" ;;
+        ws) name="WebSocket only" ;; sp) name="SP only" ;; sockety) name="Sockety only" ;;
         none) name="none (core: tcp, ipc, inproc, DNS, TLS)" ;; *) name="all" ;;
     esac
     [ -n "${linked[$set]:-}" ] || continue

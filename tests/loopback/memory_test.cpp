@@ -107,11 +107,19 @@ static size_t readme_formula(const Config& c) {
          + size_t{c.message_slots} * (c.message_slot_size + 16)
          + (c.max_dns_lookups ? size_t{c.max_dns_lookups} * 504 + c.hosts_file_max : 0)
          + size_t{c.tls.max_sessions} * 1796      // TLS sessions
-         + mbedtls_heap(c);                       // --mbedtls=source: mbedTLS's fixed heap
+         + mbedtls_heap(c)                        // --mbedtls=source: mbedTLS's fixed heap
+         + (c.sockety.max_sessions ? 4096 : 0)    // Sockety: message ids drawn ahead
+         + size_t{c.sockety.max_sessions} *       // Sockety sessions
+               (260 + size_t{c.sockety.channels} * (192 + 8 * size_t{c.sockety.max_files}) +
+                size_t{c.sockety.max_in_flight} * 92 + size_t{c.sockety.send_channels} * 6 +
+                size_t{c.sockety.max_files} * 16 + c.sockety.max_action_size + c.sockety.max_names_size);
 }
 
 TW_TEST(memory_formula_in_readme_matches_required_memory) {
-    Config configs[6];
+    Config configs[7];
+    configs[6].sockety.max_sessions = 100;        // a Sockety server
+    configs[6].sockety.channels = 128;
+    configs[6].sockety.max_in_flight = 256;
     configs[1].max_connections = 100000;          // a big idle server
     configs[1].ring_block_count = 1024;
     configs[2].max_connections = 4;               // a device
@@ -148,6 +156,8 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
     Config cfg;
     cfg.max_connections = 64;
     cfg.ring_block_count = 64;
+    cfg.sockety.max_sessions = 32;
+    cfg.sockety.max_in_flight = 64;
     Context ctx;
     REQUIRE_EQ(ctx.init(cfg), Error::Ok);
     auto tcp = ctx.listen("tcp://127.0.0.1:0");
@@ -271,6 +281,87 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
     CHECK(ws_ok);
     if (!counting) return;
     CHECK_EQ(tw_test::allocation_count() - ws_before, 0u);
+
+    // Sockety: messages with data, responses, fast replies, a file and a stream; then closes.
+    auto sk_listener = ctx.listen("sockety://127.0.0.1:0");
+    REQUIRE_EQ(sk_listener.error, Error::Ok);
+    char sk_url[64];
+    std::snprintf(sk_url, sizeof sk_url, "sockety://127.0.0.1:%u", ctx.listener_port(sk_listener.value));
+    auto sk_round = [&] {
+        DialOptions opts;
+        opts.reconnect = false;
+        Conn clients[8];
+        for (auto& c : clients) {
+            auto d = ctx.dial(sk_url, opts);
+            if (d.error != Error::Ok) return false;
+            c = d.value;
+        }
+        int replies[8] = {};
+        int sent[8] = {};
+        log.clear();
+        static const uint8_t content[300] = {1, 2, 3};
+        const bool all_replied = pump(ctx, log, 5000, [&] {
+            bool all = true;
+            for (int i = 0; i < 8; ++i) {
+                SocketyConn s(clients[i]);
+                if (s.peer_channels() > 0 && sent[i] < 20) {
+                    SocketyFile file;
+                    file.name = "f.bin";
+                    file.size = sizeof content;
+                    file.data = content;
+                    SocketyDraft d;
+                    d.action = sent[i] % 2 ? "fast" : "full";
+                    d.data = content;
+                    d.data_size = 100;
+                    d.files = &file;
+                    d.files_count = sent[i] % 4 == 0 ? 1 : 0;
+                    auto r = s.send(d);
+                    if (r) ++sent[i];
+                }
+                SocketyView v;
+                for (Read rr; (rr = s.try_read(v)) == Read::Message || rr == Read::Partial;) {
+                    replies[i] += v.kind == SocketyKind::FastReply || (v.kind == SocketyKind::Response && v.matched);
+                    v.release();
+                }
+                if (replies[i] < 20) all = false;
+            }
+            return all;
+        }, [&](const Event& ev) {
+            static int server_mark;
+            if (ev.type == EventType::Accepted) ev.conn.set_user(&server_mark);
+            if (ev.type == EventType::Data && ev.conn.user() == &server_mark) {
+                SocketyConn s(ev.conn);
+                SocketyView v;
+                for (Read rr; (rr = s.try_read(v)) == Read::Message || rr == Read::Partial;) {
+                    if (v.kind == SocketyKind::Message) {
+                        if (v.action == "fast") {
+                            (void)s.fast_reply(v.id, FastReply::Accept);
+                        } else {
+                            SocketyDraft d;
+                            d.data = "pong";
+                            d.data_size = 4;
+                            d.stream = true;
+                            auto r = s.respond(v.id, d);
+                            if (r) {
+                                (void)s.write_stream(r.value, "live", 4);
+                                (void)s.end_stream(r.value);
+                            }
+                        }
+                    }
+                    v.release();
+                }
+            }
+        });
+        for (auto& c : clients) (void)c.close();
+        const bool closed = pump(ctx, log, 5000, [&] { return log.count_of(EventType::Closed) == 16; });
+        return all_replied && closed;
+    };
+    REQUIRE(sk_round());  // warm-up
+    const uint64_t sk_before = tw_test::allocation_count();
+    bool sk_ok = true;
+    for (int round = 0; round < 20 && sk_ok; ++round) sk_ok = sk_round();
+    CHECK(sk_ok);
+    CHECK_EQ(tw_test::allocation_count() - sk_before, 0u);
 
     // The counter really counts: one allocation of our own moves it by one.
     const uint64_t probe_before = tw_test::allocation_count();
