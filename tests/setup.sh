@@ -22,6 +22,7 @@ packages=(
     nodejs npm                 # Node.js WebSocket peer (ws) and browser driver
     chromium chromium-driver   # browser tests
     valgrind                   # memory checks and instruction counts
+    libwebsockets-dev gnuplot-nox # samples/bench/run.sh: the libwebsockets peer, the report's charts
 )
 
 if [ "$(id -u)" -eq 0 ]; then
