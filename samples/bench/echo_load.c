@@ -16,7 +16,9 @@
  * connections), wait 1 s, and report the server's RSS growth per connection.
  *
  * Output, one line:  RESULT mode=ws conns=.. msgs_per_s=.. mb_per_s=.. p50_us=.. p99_us=..
- *   p999_us=.. errors=.. client_cpu=.. server_cpu=.. server_rss_kb=..
+ *   p999_us=.. errors=.. client_cpu=.. server_cpu=.. server_rss_kb=.. msgs=.. machine_busy_cpus=..
+ * (machine_busy_cpus: CPUs the whole machine kept busy in the window, softirq included; minus the
+ * client and the server, what other work took)
  * (idle: RESULT mode=idle open=.. failed=.. rss_before_kb=.. rss_after_kb=.. bytes_per_conn=..)
  * Exit status: 0 ok, 1 errors, 2 usage, 3 could not connect.
  *
@@ -124,6 +126,16 @@ static int proc_stat(long pid, double* cpu_s, long* rss_kb) {
     *cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
     *rss_kb = rss * (sysconf(_SC_PAGESIZE) / 1024);
     return 0;
+}
+
+/* CPU-seconds the whole machine spent busy so far (/proc/stat: user nice system irq softirq). */
+static double machine_busy(void) {
+    unsigned long long u = 0, n = 0, sy = 0, idle = 0, io = 0, irq = 0, sirq = 0;
+    FILE* f = fopen("/proc/stat", "r");
+    if (!f) return 0;
+    int k = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &u, &n, &sy, &idle, &io, &irq, &sirq);
+    fclose(f);
+    return k == 7 ? (double)(u + n + sy + irq + sirq) / (double)sysconf(_SC_CLK_TCK) : 0;
 }
 
 static double self_cpu(void) {
@@ -405,13 +417,14 @@ int main(int argc, char** argv) {
     g_win_start = t0 + (int64_t)(warmup * 1e9);
     g_win_end = g_win_start + (int64_t)(secs * 1e9);
     int in_window = 0;
-    double cli_cpu0 = 0, cli_cpu1 = 0;
+    double cli_cpu0 = 0, cli_cpu1 = 0, busy0 = 0;
     static uint8_t buf[RX_BUF];
     while (!g_errors) {
         int64_t t = now_ns();
         if (!in_window && t >= g_win_start) {
             in_window = 1;
             cli_cpu0 = self_cpu();
+            busy0 = machine_busy();
             if (server_pid) proc_stat(server_pid, &srv_cpu0, &rss0);
         }
         if (t >= g_win_end) break;
@@ -430,12 +443,13 @@ int main(int argc, char** argv) {
     double wall = (double)(now_ns() - g_win_start) / 1e9;
     if (wall > secs) wall = secs;
     cli_cpu1 = self_cpu();
+    double busy = wall > 0 ? (machine_busy() - busy0) / wall : 0;
     if (server_pid) proc_stat(server_pid, &srv_cpu1, &rss1);
     double rate = wall > 0 ? (double)g_msgs / wall : 0;
     printf("RESULT mode=%s conns=%d depth=%d size=%zu msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f"
-           " errors=%llu client_cpu=%.2f server_cpu=%.2f server_rss_kb=%ld msgs=%llu\n",
+           " errors=%llu client_cpu=%.2f server_cpu=%.2f server_rss_kb=%ld msgs=%llu machine_busy_cpus=%.2f\n",
            g_raw ? "raw" : "ws", conns, g_depth, g_size, rate, rate * (double)g_size / 1e6, hist_pct(0.50), hist_pct(0.99),
            hist_pct(0.999), (unsigned long long)g_errors, wall > 0 ? (cli_cpu1 - cli_cpu0) / wall : 0,
-           server_pid && wall > 0 ? (srv_cpu1 - srv_cpu0) / wall : 0, rss1, (unsigned long long)g_msgs);
+           server_pid && wall > 0 ? (srv_cpu1 - srv_cpu0) / wall : 0, rss1, (unsigned long long)g_msgs, busy);
     return g_errors ? 1 : 0;
 }

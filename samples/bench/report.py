@@ -149,7 +149,7 @@ w("")
 w("| machine | |")
 w("|---|---|")
 for k in ("cpu", "cores", "kernel", "compiler", "tickwire", "mbedtls", "openssl", "libwebsockets", "nanomsg", "nng",
-          "node", "ws", "gnuplot"):
+          "node", "ws", "gnuplot", "programs"):
     w(f"| {k} | {MACHINE.get(k, '?')} |")
 w(f"| load average before / after | {MACHINE.get('load_before', '?')} / {MACHINE.get('load_after', '?')} |")
 w("")
@@ -160,6 +160,15 @@ w("Server pinned to CPU 0, client to CPU 1 (`taskset`); each cell is the median 
 w("")
 
 # --- WebSocket echo --------------------------------------------------------------------------------
+others = [float(r["machine_busy_cpus"]) - float(r["client_cpu"]) - float(r["server_cpu"]) for r in RUNS
+          if r.get("fam") == "ws" and "machine_busy_cpus" in r and "client_cpu" in r and "server_cpu" in r]
+if others:
+    w(f"**Other work on the machine during the WebSocket runs:** median {max(0.0, med(others)):.2f} CPUs, "
+      f"max {max(0.0, max(others)):.2f} CPUs (whole-machine busy time from /proc/stat in the measured window, "
+      f"minus our client and server processes; loopback softirq work charged to no process counts as other; the machine has {MACHINE.get('cores', '?')}). Above ~0.3 the absolute rates are depressed; "
+      "the ratios of one sitting and the CPU time per message hold up better.")
+    w("")
+
 w("## WebSocket echo")
 w("")
 w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire inside): each connection keeps "

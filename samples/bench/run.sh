@@ -124,6 +124,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
     echo "ws: $([ -n "$NODE_MODULES" ] && sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$NODE_MODULES/ws/package.json" | head -n 1)"
     echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
     echo "load_before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "programs: $BIN/{ws_echo_server,tcp_echo_server,ws_load,tls_handshakes}, $SP_BENCH, $SOCKETY_BENCH, $SP_PEER_SRC"
 } >"$RAW/machine.txt"
 
 # --- plan: every run, so that progress can say "i of n" ------------------------------------------
@@ -181,11 +182,16 @@ stop_server() {
     SRV=
 }
 trap 'stop_server; exit 130' INT TERM
+# The whole machine's busy CPUs since the job started (from /proc/stat): minus our client and
+# server, what the rest of the machine used while we measured.
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8; exit }' /proc/stat; }
+HZ=$(getconf CLK_TCK)
 record() { # TAGS LINE
-    local line
+    local line busy
     line=$(echo "$2" | tr '\n' ' ')
     [ -n "$line" ] || line="status=failed"
-    echo "$1 load=$(cut -d' ' -f1 /proc/loadavg) $line" >>"$RESULTS"
+    busy=$(echo "$JOB_B0 $(busy_jiffies) $JOB_T0 $(date +%s.%N) $HZ" | awk '{ printf "%.2f", ($2 - $1) / $5 / ($4 - $3) }')
+    echo "$1 load=$(cut -d' ' -f1 /proc/loadavg) busy_cpus=$busy $line" >>"$RESULTS"
 }
 CERTS=$RAW/certs
 [ -f "$CERTS/server.pem" ] || sh "$ROOT/tests/interop/make_test_certs.sh" "$CERTS" >/dev/null 2>&1
@@ -310,6 +316,8 @@ for job in "${PLAN[@]}"; do
     log "run $i of $N: $fam $lib $scen (repetition $rep of $REPS)"
     next_port
     tags="fam=$fam lib=$lib scen=$scen rep=$rep"
+    JOB_B0=$(busy_jiffies)
+    JOB_T0=$(date +%s.%N)
     case $fam in
     ws) run_ws "$lib" "$scen" "$tags" ;;
     mem) run_mem "$lib" "$tags" ;;
