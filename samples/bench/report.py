@@ -143,7 +143,7 @@ if quick:
     w("**Smoke figures (`--quick`: 1 run of 1 s per scenario, fewer scenarios).** They show that the")
     w("benchmarks run; they are too short and too few to quote. Run `samples/bench/run.sh` for figures.")
     w("")
-w(f"Made by `{MACHINE.get('command', 'samples/bench/run.sh')}` on {MACHINE.get('date', '?')} "
+w(f"Made by `{MACHINE.get('command', 'samples/bench/run.sh').strip()}` on {MACHINE.get('date', '?')} "
   f"({MACHINE.get('mode', '?')}; {MACHINE.get('elapsed_s', '?')} s in all).")
 w("")
 w("| machine | |")
@@ -163,6 +163,12 @@ w("")
 others = [float(r["machine_busy_cpus"]) - float(r["client_cpu"]) - float(r["server_cpu"]) for r in RUNS
           if r.get("fam") == "ws" and "machine_busy_cpus" in r and "client_cpu" in r and "server_cpu" in r]
 if others:
+    if med(others) > 0.5:
+        w(f"> **Warning: the machine was busy with other work during this sitting** (median {med(others):.2f} of "
+          f"{MACHINE.get('cores', '?')} CPUs taken by other processes while we measured). Our client and server got "
+          "only part of their cores, so every absolute rate below is depressed, and by different amounts for "
+          "different runs; treat the ratios as indicative and prefer the CPU time per message.")
+        w("")
     w(f"**Other work on the machine during the WebSocket runs:** median {max(0.0, med(others)):.2f} CPUs, "
       f"max {max(0.0, max(others)):.2f} CPUs (whole-machine busy time from /proc/stat in the measured window, "
       f"minus our client and server processes; loopback softirq work charged to no process counts as other; the machine has {MACHINE.get('cores', '?')}). Above ~0.3 the absolute rates are depressed; "
@@ -342,10 +348,11 @@ if mem_libs:
       "reads the server's RSS. Bytes per connection = RSS growth / connections (user space only: the "
       "kernel's socket buffers are not in RSS).")
     w("")
-    w("| server | bytes per idle connection | RSS before KB | RSS after KB | open |")
-    w("|---|---|---|---|---|")
+    w("| server | bytes per idle connection (RSS growth) | whole RSS / connections | RSS before KB | RSS after KB | open |")
+    w("|---|---|---|---|---|---|")
     for lib in mem_libs:
-        w(f"| {LIB_NAMES.get(lib, lib)} | {fmt_range(values('mem', lib, 'idle', 'bytes_per_conn'))} | "
+        whole = [a * 1024 / o for a, o in zip(values("mem", lib, "idle", "rss_after_kb"), values("mem", lib, "idle", "open")) if o]
+        w(f"| {LIB_NAMES.get(lib, lib)} | {fmt_range(values('mem', lib, 'idle', 'bytes_per_conn'))} | {fmt(med(whole))} | "
           f"{fmt(med(values('mem', lib, 'idle', 'rss_before_kb')))} | {fmt(med(values('mem', lib, 'idle', 'rss_after_kb')))} | "
           f"{fmt(med(values('mem', lib, 'idle', 'open')))} |")
     req = med(values("mem", "tickwire", "idle", "required_memory"))
@@ -358,7 +365,10 @@ if mem_libs:
           f"256 KiB, 16 message slots of 16 MiB) is {req / 2**20:,.0f} MiB of address space, taken once at start-up; "
           f"measured RSS with the idle connections open: {fmt(after / 1024 if after else None)} MiB, because ring "
           "blocks and message slots are touched only while data flows. Per connection the formula says 232 bytes "
-          f"(README, Memory); measured: {fmt(per)} bytes of RSS per idle connection.")
+          f"(README, Memory); measured: {fmt(per)} bytes of RSS growth per idle connection. The measured growth "
+          "can be below the formula's figure: the connection table for all slots is part of the arena from "
+          "start-up, so pages of it that init() already touched count in the RSS before the connections "
+          "open.")
     for lib in mem_libs:
         pm = med(values("mem", lib, "idle", "bytes_per_conn"))
         if lib in ("lws", "node") and pm is not None and per is not None and per > pm:
@@ -395,7 +405,8 @@ if sizes:
     plots = ", ".join(f"'{dat}' using 1:{i + 2} with linespoints lw 2 title '{LIB_NAMES.get(l, l)}'"
                       for i, l in enumerate(ws_libs))
     if gnuplot("throughput.png", "set title 'Echo throughput by message size (MB/s of payload, one direction)'\n"
-               "set logscale xy\nset xlabel 'message size (bytes)'\nset ylabel 'MB/s'\nset key left top\n"
+               "set logscale xy\nset xlabel 'message size (bytes)'\nset ylabel 'MB/s'\nset key right bottom box opaque\n"
+               "set xrange [8:2097152]\n"
                "set grid\nset datafile missing 'NaN'\nset xtics ('16' 16, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
                f"plot {plots}\n"):
         charts.append(("throughput.png", "Echo throughput by message size, per server (log scales)"))
@@ -424,7 +435,7 @@ if mem_libs:
     if gnuplot("memory.png", "set title 'Server RSS per idle WebSocket connection (bytes)'\n"
                "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n"
                "set ylabel 'bytes'\nset grid ytics\nset xtics noenhanced\nset yrange [0:*]\n"
-               f"plot '{dat}' using 2:xtic(1) notitle\n"):
+               f"plot '{dat}' using 2:xtic(1) notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,1 notitle\n"):
         charts.append(("memory.png", "RSS per idle connection"))
 
 if charts:

@@ -313,7 +313,7 @@ i=0
 for job in "${PLAN[@]}"; do
     i=$((i + 1))
     read -r fam lib scen rep <<<"$job"
-    log "run $i of $N: $fam $lib $scen (repetition $rep of $REPS)"
+    log "run $i of $N ($((N - i)) left after it): $fam $lib $scen (repetition $rep of $REPS)"
     next_port
     tags="fam=$fam lib=$lib scen=$scen rep=$rep"
     JOB_B0=$(busy_jiffies)
