@@ -151,6 +151,8 @@ w("|---|---|")
 for k in ("cpu", "cores", "kernel", "compiler", "tickwire", "mbedtls", "openssl", "libwebsockets", "nanomsg", "nng",
           "node", "ws", "gnuplot", "programs"):
     w(f"| {k} | {MACHINE.get(k, '?')} |")
+if MACHINE.get("note"):
+    w(f"| note | {MACHINE['note']} |")
 w(f"| load average before / after | {MACHINE.get('load_before', '?')} / {MACHINE.get('load_after', '?')} |")
 w("")
 w("Server pinned to CPU 0, client to CPU 1 (`taskset`); each cell is the median of the repetitions, "

@@ -16,7 +16,7 @@
 # program is not built is skipped with a "not built" line. Raw result lines go to DIR/raw/;
 # samples/bench/report.py turns them into DIR/REPORT.md and DIR/*.png.
 # Environment: BENCH_PORT (first port, default 9740), SP_BENCH, SOCKETY_BENCH, SP_PEER_SRC
-# (override where those programs are found).
+# (override where those programs are found), BENCH_NOTE (a line for the report's machine table).
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -124,6 +124,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
     echo "ws: $([ -n "$NODE_MODULES" ] && sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$NODE_MODULES/ws/package.json" | head -n 1)"
     echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
     echo "load_before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    [ -n "${BENCH_NOTE:-}" ] && echo "note: $BENCH_NOTE"
     echo "programs: $BIN/{ws_echo_server,tcp_echo_server,ws_load,tls_handshakes}, $SP_BENCH, $SOCKETY_BENCH, $SP_PEER_SRC"
 } >"$RAW/machine.txt"
 
