@@ -95,6 +95,53 @@ local function target_os()
 end
 
 -----------------------------------------------------------------------------------------------
+-- Which mbedTLS: the system's (default), or Debian's source package built here with a fixed heap.
+-----------------------------------------------------------------------------------------------
+newoption {
+    trigger = "mbedtls",
+    value = "KIND",
+    description = "mbedTLS: system (installed libmbedtls-dev, default) or source (deps/, fixed heap)",
+    allowed = {
+        { "system", "the installed mbedTLS (libmbedtls-dev)" },
+        { "source", "deps/mbedtls-<version>/ (tests/mbedtls_source.sh), built with a fixed heap" },
+    },
+}
+newoption {
+    trigger = "mbedtls-version",
+    value = "VERSION",
+    description = "with --mbedtls=source: 3.6 (default, Debian 13's) or 2.28 (Debian 12's)",
+    allowed = { { "3.6", "mbedTLS 3.6 (TLS 1.2 and 1.3)" }, { "2.28", "mbedTLS 2.28 (TLS 1.2)" } },
+}
+local MBEDTLS_SOURCE = _OPTIONS["mbedtls"] == "source"
+local MBEDTLS_VERSION = _OPTIONS["mbedtls-version"] or "3.6"
+local MBEDTLS_DIR = ROOT .. "/deps/mbedtls-" .. MBEDTLS_VERSION
+if MBEDTLS_SOURCE and not os.isfile(MBEDTLS_DIR .. "/library/ssl_tls.c") then
+    error("tickwire: " .. MBEDTLS_DIR .. " is missing; run: bash tests/mbedtls_source.sh " .. MBEDTLS_VERSION, 0)
+end
+
+-- Standalone, everything goes to build/; a build for another OS (--os=windows) or with mbedTLS
+-- from source gets a folder of its own below it (build/windows/mbedtls-3.6/bin/release/...), so
+-- that the default build's binaries stay where they are.
+local BUILD = ROOT .. "/build"
+local host_os = os.host and os.host() or _OS              -- premake5 / premake4
+local target_option = _OPTIONS["target-os"] or _OPTIONS["os"] -- premake5 (newer) / both
+if target_option and target_option ~= host_os then
+    BUILD = BUILD .. "/" .. target_option
+end
+if MBEDTLS_SOURCE then BUILD = BUILD .. "/mbedtls-" .. MBEDTLS_VERSION end
+
+-- mbedTLS's headers and configuration, for mbedTLS itself and for tickwire's source/crypto (both
+-- must see the same structures). The configuration comes in by include order, not by a
+-- MBEDTLS_CONFIG_FILE="..." define (whose quotes make, shells and Visual Studio each escape
+-- differently): source/crypto/mbedtls_config/v<major>/mbedtls/ holds a file named like
+-- mbedTLS's own configuration header, found first.
+local function mbedtls_source_settings()
+    local shadow = ROOT .. "/source/crypto/mbedtls_config/" .. (MBEDTLS_VERSION == "2.28" and "v2" or "v3")
+    includedirs { shadow, MBEDTLS_DIR .. "/include" }
+    defines { "TICKWIRE_MBEDTLS_SOURCE" } -- crypto/tls_heap.cpp checks the configuration took
+end
+
+-----------------------------------------------------------------------------------------------
 -- The usage function consumers call from inside their own project.
 -----------------------------------------------------------------------------------------------
 tickwire = {
@@ -102,6 +149,7 @@ tickwire = {
     mbedtls_links = { "mbedtls", "mbedx509", "mbedcrypto" }, -- in link order
     windows_links = { "ws2_32", "bcrypt" },
 }
+if MBEDTLS_SOURCE then tickwire.mbedtls_links = { "tickwire_mbedtls" } end
 
 -- Adds tickwire's public include path, links the library and the system libraries it needs.
 -- It decides Windows by the target OS instead of a `filter`, because a filter here would reset
@@ -111,6 +159,57 @@ function tickwire.link()
     links { "tickwire" }
     links(tickwire.mbedtls_links)
     if target_os() == "windows" then links(tickwire.windows_links) end
+end
+
+-- Protocols compiled in: --protocols=ws,sp,sockety (default: all). A protocol left out loses its
+-- source folders and gets TICKWIRE_NO_<NAME>; the engine then links its hooks from
+-- source/core/without_<name>.cpp (source/core/protocols.hpp). With any left out, the standalone
+-- build has the library and tickwire_footprint only (the tests and samples need every protocol).
+newoption {
+    trigger = "protocols",
+    value = "LIST",
+    description = "Protocols compiled in, comma-separated: ws,sp,sockety (default: all; none: the core alone)",
+}
+local PROTOCOLS = {
+    { name = "ws", dirs = { "ws", "http" }, define = "TICKWIRE_NO_WEBSOCKET" },
+    { name = "sp", dirs = { "sp" }, define = "TICKWIRE_NO_SP" },
+    { name = "sockety", dirs = { "sockety" }, define = "TICKWIRE_NO_SOCKETY" },
+}
+local function chosen_protocols()
+    local chosen, all = {}, true
+    local text = _OPTIONS["protocols"]
+    for _, p in ipairs(PROTOCOLS) do chosen[p.name] = text == nil or text == "" or text == "all" end
+    if not chosen.ws and text ~= "none" then  -- "none": the core alone (tcp, ipc, inproc, TLS)
+        for name in text:gmatch("[^,%s]+") do
+            if chosen[name] == nil then
+                error("tickwire: --protocols: unknown protocol '" .. name .. "' (known: ws, sp, sockety)", 0)
+            end
+            chosen[name] = true
+        end
+    end
+    for _, p in ipairs(PROTOCOLS) do all = all and chosen[p.name] end
+    return chosen, all
+end
+local PROTOCOLS_CHOSEN, ALL_PROTOCOLS = chosen_protocols()
+-- A build with some protocols left out gets folders of its own (build/bin/minsize-ws/, ...):
+-- its objects differ by their defines, which make cannot see.
+local PROTOCOLS_SUFFIX = ""
+if not ALL_PROTOCOLS then
+    local names = {}
+    for _, p in ipairs(PROTOCOLS) do
+        if PROTOCOLS_CHOSEN[p.name] then table.insert(names, p.name) end
+    end
+    PROTOCOLS_SUFFIX = "-" .. (#names > 0 and table.concat(names, "_") or "none")
+end
+
+-- Leaves the protocols that were not chosen out of the current project.
+local function protocol_settings()
+    for _, p in ipairs(PROTOCOLS) do
+        if not PROTOCOLS_CHOSEN[p.name] then
+            for _, dir in ipairs(p.dirs) do removefiles { ROOT .. "/source/" .. dir .. "/**.cpp" } end
+            defines { p.define }
+        end
+    end
 end
 
 -- The language settings of every tickwire project (library, tests, samples).
@@ -125,14 +224,14 @@ local function cxx_settings()
     filter {}
 end
 
-local CONFIGS = { "Debug", "Release", "Sanitize" }
+local CONFIGS = { "Debug", "Release", "Sanitize", "MinSize" }
 
 -- Standalone outputs: build/bin/<config>/ for binaries, build/obj/<config>/<project>/ for objects.
 local function standalone_outputs(name)
     for _, cfg in ipairs(CONFIGS) do
         filter("configurations:" .. cfg)
-            targetdir(ROOT .. "/build/bin/" .. cfg:lower())
-            objdir(ROOT .. "/build/obj/" .. cfg:lower() .. "/" .. name)
+            targetdir(BUILD .. "/bin/" .. cfg:lower() .. PROTOCOLS_SUFFIX)
+            objdir(BUILD .. "/obj/" .. cfg:lower() .. PROTOCOLS_SUFFIX .. "/" .. name)
     end
     filter {}
 end
@@ -143,7 +242,7 @@ end
 if standalone then
     workspace "tickwire"
         configurations(CONFIGS)
-        location(ROOT .. "/build")
+        location(BUILD)
 
     filter "configurations:Debug"
         symbols "On"
@@ -157,10 +256,47 @@ if standalone then
         buildoptions { "-O1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=all" }
         linkoptions { "-fsanitize=address,undefined" }
 
+    -- For devices (README, "A constrained device"): -Os, each function in its own section, and
+    -- the linker drops what the program does not reach.
+    filter "configurations:MinSize"
+        optimize "Size"
+        defines { "NDEBUG" }
+    filter { "configurations:MinSize", "action:not vs*" }
+        buildoptions { "-ffunction-sections", "-fdata-sections" }
+        linkoptions { "-Wl,--gc-sections" }
+
     -- Warnings are errors here, not in an engine that includes us with a newer compiler.
     filter "action:not vs*"
         buildoptions { "-Werror" }
     filter {}
+
+    -- mingw-w64 (cross-compiling for Windows): programs that need no MinGW DLLs beside them,
+    -- so that they run as they are (under wine in CI, or copied to a Windows machine).
+    filter { "system:windows", "action:gmake*" }
+        linkoptions { "-static" }
+    filter {}
+end
+
+-- Where a library project writes its makefile, objects and archive: build/ standalone, beside the
+-- includer's workspace otherwise.
+local function library_outputs(name)
+    if standalone then
+        standalone_outputs(name)
+    elseif PREMAKE4 then
+        -- No tokens in premake4: put everything beside the includer's solution, per configuration.
+        local base = includer.location or includer.basedir
+        location(base)
+        for _, cfg in ipairs(includer.configurations or {}) do
+            configuration(cfg)
+                targetdir(base .. "/bin/" .. cfg:lower())
+                objdir(base .. "/obj/" .. cfg:lower() .. "/" .. name)
+        end
+        configuration {}
+    else
+        location "%{wks.location}"
+        targetdir "%{wks.location}/bin/%{cfg.buildcfg}"
+        objdir "%{wks.location}/obj/%{cfg.buildcfg}/%{prj.name}"
+    end
 end
 
 -----------------------------------------------------------------------------------------------
@@ -175,32 +311,51 @@ project "tickwire"
         ROOT .. "/source/**.hpp",
         ROOT .. "/source/**.cpp",
         ROOT .. "/platform/*.hpp",
+        ROOT .. "/platform/*.cpp",  -- what every OS shares (fault injection's state)
     }
     filter "system:windows"
         files { ROOT .. "/platform/windows/**.hpp", ROOT .. "/platform/windows/**.cpp" }
+        -- Windows 10 or newer: WSAPoll, and AF_UNIX for ipc:// (platform/windows/socket.cpp).
+        defines { "_WIN32_WINNT=0x0A00", "WIN32_LEAN_AND_MEAN", "NOMINMAX" }
+    filter "action:vs*"
+        defines { "_CRT_SECURE_NO_WARNINGS" } -- fopen & co. are used with their sizes checked
     filter "system:not windows"
         files { ROOT .. "/platform/posix/**.hpp", ROOT .. "/platform/posix/**.cpp" }
     filter {}
+    protocol_settings()
+    if MBEDTLS_SOURCE then mbedtls_source_settings() end
 
-    if standalone then
-        standalone_outputs("tickwire")
-    elseif PREMAKE4 then
-        -- No tokens in premake4: put everything beside the includer's solution, per configuration.
-        local base = includer.location or includer.basedir
-        location(base)
-        for _, cfg in ipairs(includer.configurations or {}) do
-            configuration(cfg)
-                targetdir(base .. "/bin/" .. cfg:lower())
-                objdir(base .. "/obj/" .. cfg:lower() .. "/tickwire")
-        end
-        configuration {}
-    else
-        location "%{wks.location}"
-        targetdir "%{wks.location}/bin/%{cfg.buildcfg}"
-        objdir "%{wks.location}/obj/%{cfg.buildcfg}/%{prj.name}"
-    end
+    library_outputs("tickwire")
+
+-- mbedTLS from Debian's source package (--mbedtls=source): mbedTLS's own C files, nothing else,
+-- with tickwire's configuration (source/crypto/mbedtls_config/). Built without tickwire's
+-- warning flags: it is not our code.
+if MBEDTLS_SOURCE then
+    project "tickwire_mbedtls"
+        kind "StaticLib"
+        language "C"
+        files { MBEDTLS_DIR .. "/library/*.c" }
+        includedirs { MBEDTLS_DIR .. "/library" }
+        mbedtls_source_settings()
+        library_outputs("tickwire_mbedtls")
+end
 
 if standalone then
+    -------------------------------------------------------------------------------------------
+    -- The smallest program that uses each compiled-in protocol: it checks that the build
+    -- works and is what tests/footprint/size_table.sh measures.
+    -------------------------------------------------------------------------------------------
+    project "tickwire_footprint"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files { ROOT .. "/tests/footprint/footprint_main.cpp" }
+        protocol_settings()
+        tickwire.link()
+        standalone_outputs("tickwire_footprint")
+end
+
+if standalone and ALL_PROTOCOLS then
     -------------------------------------------------------------------------------------------
     -- Tests: one binary; its runner takes name substrings to filter cases.
     -------------------------------------------------------------------------------------------
@@ -219,6 +374,12 @@ if standalone then
             ROOT .. "/tests/interop/**.cpp",
         }
         removefiles { ROOT .. "/tests/interop/node_modules/**" }
+        removefiles { ROOT .. "/tests/interop/sp_matrix/**" } -- its own binary, below
+        -- Windows (the mingw build run under wine): the interop tests drive Linux peers
+        -- (openssl, nanocat, dnsmasq) and the SP loopback tests use POSIX sockets directly.
+        filter "system:windows"
+            removefiles { ROOT .. "/tests/interop/**.cpp", ROOT .. "/tests/loopback/sp_loopback_test.cpp" }
+        filter {}
         tickwire.link()
         -- Interop tests may drive the reference nanomsg/NNG implementations in-process.
         filter "system:linux"
@@ -227,7 +388,9 @@ if standalone then
         standalone_outputs("tickwire_tests")
 
     -- The soak (issue 7): every protocol family for minutes, each payload verified; it may turn
-    -- on the platform's fault injection, hence the internal include paths.
+    -- on the platform's fault injection, hence the internal include paths. POSIX only (it reads
+    -- its RSS from /proc).
+    if target_os() ~= "windows" then
     project "tickwire_soak"
         kind "ConsoleApp"
         cxx_settings()
@@ -235,6 +398,35 @@ if standalone then
         files { ROOT .. "/tests/soak/**.hpp", ROOT .. "/tests/soak/**.cpp" }
         tickwire.link()
         standalone_outputs("tickwire_soak")
+    end
+
+    -------------------------------------------------------------------------------------------
+    -- SP interop matrix (tests/interop/run_sp_interop.sh): tickwire's SP sockets against
+    -- nanocat, nngcat and sp_nng_peer (a reference peer on libnng), every pattern, both ways.
+    -- Linux only: the peers are Debian packages, the tests fork them.
+    -------------------------------------------------------------------------------------------
+    if target_os() == "linux" then
+    project "sp_interop_tests"
+        kind "ConsoleApp"
+        cxx_settings()
+        includedirs { ROOT .. "/include", ROOT .. "/source", ROOT }
+        files {
+            ROOT .. "/tests/framework/**.hpp",
+            ROOT .. "/tests/framework/**.cpp",
+            ROOT .. "/tests/interop/sp_matrix/**.hpp",
+            ROOT .. "/tests/interop/sp_matrix/**.cpp",
+        }
+        tickwire.link()
+        standalone_outputs("sp_interop_tests")
+
+    project "sp_nng_peer"
+        kind "ConsoleApp"
+        language "C"
+        files { ROOT .. "/tests/interop/sp_nng_peer.c" }
+        buildoptions { "-std=c11", "-Wall", "-Wextra" }
+        links { "nng", "pthread" }
+        standalone_outputs("sp_nng_peer")
+    end
 
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp
@@ -277,7 +469,7 @@ if standalone then
             sample_project(path.getname(dir), dir, cpps)
         end
     end
-else
+elseif not standalone then
     -- Hand scope back to the includer's workspace (no project, no filter open).
     workspace(includer.name)
 end

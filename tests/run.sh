@@ -28,6 +28,12 @@ EXTRA_TESTS=(
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
     tests/bench_smoke.sh                 # samples/bench/run.sh --quick still produces its report and charts (no speed checks)
+    tests/cross/run_qemu.sh              # unit + loopback suites on s390x (big-endian), aarch64, armhf (32-bit) under qemu-user
+    tests/footprint/size_table.sh        # each protocol set builds (-Os) and works on the device profile; code sizes
+    tests/mbedtls_source_check.sh        # mbedTLS 3.6 built from Debian's source with a fixed heap: suite + zero allocation with TLS
+    tests/cross/run_windows.sh           # platform/windows: mingw-w64 build (mbedTLS 3.6 from source) run under wine
+    tests/interop/run_sp_samples.sh      # the SP samples (reqrep, pubsub, pipeline, bus, survey, forwarder) by their output
+    tests/interop/run_sp_interop.sh      # SP sockets against nanocat, nngcat and a libnng peer: every pattern, tcp/ipc/ws, both ways
 )
 
 CONFIG=${TW_CONFIG:-release}
@@ -148,7 +154,7 @@ run_under_faults() {
     local seed line p=0 f=0
     for seed in 1 2; do
         echo "--- TW_FAULT_SEED=$seed"
-        line=$(TW_FAULT_SEED=$seed "$TW_BIN_DIR/tickwire_tests" --exclude=interop | tee /dev/stderr | tail -n 1)
+        line=$(TW_FAULT_SEED=$seed "$TW_BIN_DIR/tickwire_tests" --skip=interop | tee /dev/stderr | tail -n 1)
         if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
             p=$((p + BASH_REMATCH[1])); f=$((f + BASH_REMATCH[2]))
         else
@@ -158,6 +164,7 @@ run_under_faults() {
     echo "$p passed, $f failed"
     [ "$f" -eq 0 ]
 }
+export -f run_under_faults
 if ! skipped faults && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ]; then
     stage "tests $CONFIG under injected faults" tests run_under_faults
 fi
@@ -167,9 +174,10 @@ fi
 # wss echo, whose 400 ms handshake deadline is shorter than a TLS handshake under valgrind.
 run_valgrind() {
     valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-        "$TW_BIN_DIR/tickwire_tests" --exclude=memory_no_allocation --exclude=per_connection_memory \
-        --exclude=tls_wss_echo
+        "$TW_BIN_DIR/tickwire_tests" --skip=memory_no_allocation --skip=per_connection_memory \
+        --skip=tls_wss_echo
 }
+export -f run_valgrind
 if ! skipped valgrind && ! skipped release && [ -x "$TW_BIN_DIR/tickwire_tests" ] && command -v valgrind >/dev/null; then
     stage "tests $CONFIG under valgrind" tests run_valgrind
 fi

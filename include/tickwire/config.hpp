@@ -49,6 +49,13 @@ struct TlsConfig {
     bool require_client_cert = false;    // servers: mutual TLS
     const char* alpn = nullptr;          // comma-separated, preferred first: "http/1.1"
     const char* system_ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    // mbedTLS's own heap, in bytes, carved from the context's memory (README "Memory"). Only in
+    // the build with mbedTLS from source (premake --mbedtls=source): every mbedTLS allocation
+    // then comes from here, and a handshake that does not fit fails with Error::TlsError. 0:
+    // 64 KiB + 56 KiB per session, which does not fit the system CA bundle (~500 KiB more).
+    // Against a system mbedTLS (the default build) this is ignored and mbedTLS uses the C heap.
+    // mbedTLS's allocator is one per process: one Context at a time may use TLS in that build.
+    size_t heap_bytes = 0;
 };
 
 struct Config {

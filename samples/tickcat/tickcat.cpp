@@ -573,6 +573,7 @@ int main(int argc, char** argv) {
     case SpPattern::Sub:
     case SpPattern::Pull: status = run.recv_loop(); break;
     case SpPattern::Bus:
+    case SpPattern::Pair1:
     case SpPattern::Pair: status = opt.has_data ? run.rw_loop() : run.recv_loop(); break;
     case SpPattern::Surveyor:
     case SpPattern::Req: status = run.rw_loop(); break;

@@ -180,6 +180,11 @@ void Engine::read_socket(uint32_t c) noexcept {
     }
     after_read(c);
     if (eof && (s.state == ConnState::Open || s.state == ConnState::Closing) && !(s.flags & kConnInGraveyard)) on_peer_eof(c);
+    // TLS: reading stopped at a full ciphertext ring, which tls_input has emptied since (mbedTLS
+    // may hold half a record). The socket has more and gives no new edge: go on next update.
+    if (s.tls != kNone && (s.flags & kConnReadable) && !(s.flags & kConnInGraveyard) && s.state == ConnState::Open &&
+        s.tls_in.free_space(cap) > 0 && s.rx.free_space(cap) > 0)
+        list(c);
 }
 
 // Whatever carries the bytes looks at them: a plain stream just tells the application.
@@ -255,6 +260,7 @@ void Engine::inproc_transfer(uint32_t c) noexcept {
         stats.bytes_sent += moved;
         stats.bytes_received += moved;
         peer.last_rx_us = now_us;
+        if (peer.protocol == Protocol::Sp) sp_after_read(p);  // an SP pipe checks and assembles
         notify_data(p);
     }
     // What did not fit waits until the peer consumes (consume_rx lists us again).
@@ -264,6 +270,10 @@ void Engine::tx_drained(uint32_t c) noexcept {
     ConnSlot& s = conns[c];
     if (s.protocol == Protocol::WebSocket && s.state != ConnState::Connecting) {
         ws_tx_drained(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    }
+    if (s.sp_socket) {  // an SP pipe may have a large message waiting for this room
+        sp_tx_drained(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
     }
     if (!(s.flags & kConnWriteOpen)) s.tx.release_if_empty(blocks);
@@ -430,6 +440,10 @@ void Engine::close_now(uint32_t c, Error reason, bool reset) noexcept {
         if (s.ws.reason) ev.close_reason = std::string_view(reinterpret_cast<const char*>(messages.data(s.ws.reason)), s.ws.reason_len);
     }
     if (!events.push(ev)) ++stats.events_dropped;
+}
+
+void Engine::defer_slot(uint64_t slot) noexcept {
+    if (slot && !deferred_slots.push(slot)) (void)messages.release(slot);
 }
 
 // What a connection's protocol holds besides its rings: a file, a message being assembled; the

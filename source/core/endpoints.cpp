@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/engine.hpp"
+#include "core/protocols.hpp"
 
 namespace tickwire::detail {
 
@@ -19,7 +20,11 @@ bool transport_for(Scheme s, Transport& out, Protocol& proto) noexcept {
     case Scheme::Ipc: out = Transport::Ipc; return true;
     case Scheme::Inproc: out = Transport::Inproc; return true;
     case Scheme::Ws:
-    case Scheme::Wss: out = Transport::Tcp; proto = Protocol::WebSocket; return true;
+    case Scheme::Wss:
+        if (!kWithWebSocket) return false;  // not compiled in (premake --protocols)
+        out = Transport::Tcp;
+        proto = Protocol::WebSocket;
+        return true;
     default: return false;  // sockety: not carried yet
     }
 }
@@ -60,7 +65,6 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     uint32_t li = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, listeners, config.max_listeners, li);
     if (e != Error::Ok) return e;
-    if (sp && (proto != Protocol::Raw || t == Transport::Inproc || scheme_uses_tls(u.scheme))) return Error::UnsupportedScheme;
     if (li == kNone) return Error::NoListenerSlot;
     ListenerSlot& l = listeners[li];
     const uint32_t gen = l.gen;
@@ -69,12 +73,16 @@ Result<ListenerId> Engine::listen(const char* url_text, const ListenOptions& opt
     l.transport = t;
     l.tls = scheme_uses_tls(u.scheme);
     if (l.tls && !tls_credentials.can_serve()) return Error::TlsNotConfigured;
-    l.protocol = sp ? Protocol::Sp : proto;
+    // SP over ws/wss stays a WebSocket connection (the ws session frames it); elsewhere the SP
+    // framing goes straight onto the stream (tcp, ipc, inproc, tls+tcp).
+    l.protocol = sp && proto == Protocol::Raw ? Protocol::Sp : proto;
     l.sp_socket = sp;
     l.ws = opts.ws;
     l.half_close = opts.half_close;
     l.user = opts.user;
 
+    // An SP socket's ws listener serves its own path only, as NNG's (404 for another).
+    if (sp && proto == Protocol::WebSocket && !copy_name(u.path, l.name, sizeof l.name)) return Error::NameTooLong;
     if (t == Transport::Inproc) {
         if (!copy_name(u.path, l.name, sizeof l.name)) return Error::NameTooLong;
         for (uint32_t i = 0; i < config.max_listeners; ++i)
@@ -150,6 +158,7 @@ void Engine::accept_ready(uint32_t li) noexcept {
         }
         ConnSlot& s = conns[c];
         s.fd = fd;
+        s.sp_socket = l.sp_socket;  // non-zero: a pipe of that SP socket (tcp, ipc, tls, ws)
         s.transport = l.transport;
         s.listener = li;
         s.user = l.user;
@@ -203,7 +212,6 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
     uint32_t di = kNone;
     Error e = parse_endpoint(url_text, u, t, proto, dialers, max_dialers, di);
     if (e != Error::Ok) return e;
-    if (sp && (proto != Protocol::Raw || t == Transport::Inproc || scheme_uses_tls(u.scheme))) return Error::UnsupportedScheme;
     if (di == kNone) return Error::NoConnectionSlot;
     DialerSlot& d = dialers[di];
     d = DialerSlot();
@@ -212,7 +220,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
     d.connect_timeout_ms = opts.connect_timeout_ms ? opts.connect_timeout_ms : config.connect_timeout_ms;
     d.backoff_ms = config.reconnect_min_ms;
     d.port = u.port;
-    d.protocol = sp ? Protocol::Sp : proto;
+    d.protocol = sp && proto == Protocol::Raw ? Protocol::Sp : proto;
     d.sp_socket = sp;
     d.sp_pipe = sp_pipe;
     d.tls = scheme_uses_tls(u.scheme);
@@ -251,7 +259,7 @@ Result<Conn> Engine::dial(const char* url_text, const DialOptions& opts, uint8_t
     s.transport = t;
     s.user = opts.user;
     if (sp) {  // an SP pipe: the SP socket holds the handle; no events
-        s.protocol = Protocol::Sp;
+        s.protocol = d.protocol;
         s.sp_socket = sp;
         s.sp_pipe = sp_pipe;
     } else {
@@ -354,7 +362,13 @@ Error Engine::inproc_connect(uint32_t di) noexcept {
     const uint32_t a = d.conn;
     ListenerSlot& l = listeners[li];
     ConnSlot& sb = conns[b];
-    sb.flags |= kConnAnnounced;
+    const bool sp_side = l.protocol == Protocol::Sp;  // an SP socket's listener: b is its pipe
+    if (sp_side) {
+        sb.protocol = Protocol::Sp;
+        sb.sp_socket = l.sp_socket;
+    } else {
+        sb.flags |= kConnAnnounced;
+    }
     sb.transport = Transport::Inproc;
     sb.listener = li;
     sb.user = l.user;
@@ -364,12 +378,17 @@ Error Engine::inproc_connect(uint32_t di) noexcept {
     conns[a].state = ConnState::Open;
     ++stats.connections_accepted;
     ++stats.connections_dialed;
-    Event ev;
-    ev.type = EventType::Accepted;
-    ev.conn = conn_handle(b);
-    ev.listener = ListenerId{make_handle(li, l.gen)};
-    ev.time_us = now_us;
-    (void)events.push(ev);
+    if (sp_side) {
+        sp_opened(b);
+    } else {
+        Event ev;
+        ev.type = EventType::Accepted;
+        ev.conn = conn_handle(b);
+        ev.listener = ListenerId{make_handle(li, l.gen)};
+        ev.time_us = now_us;
+        (void)events.push(ev);
+    }
+    if (conns[a].protocol == Protocol::Sp) sp_opened(a);  // our SP handshake goes first
     emit(EventType::Connected, a);
     return Error::Ok;
 }

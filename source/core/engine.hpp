@@ -211,6 +211,8 @@ struct Engine {
     uint32_t* tls_free = nullptr;
     uint32_t tls_free_count = 0;
     bool tls_ready = false;
+    void* tls_heap = nullptr;        // mbedTLS's fixed heap (--mbedtls=source builds), or nullptr
+    size_t tls_heap_size = 0;
     Random random;                   // CTR-DRBG: mask keys, handshake nonces, DNS ids
     uint8_t mask_cache[64] = {};     // random bytes drawn ahead, 4 per masked frame
     uint32_t mask_used = 64;
@@ -350,6 +352,16 @@ struct Engine {
     void sp_opened(uint32_t c) noexcept;      // accepted or connected: queue our handshake
     void sp_after_read(uint32_t c) noexcept;  // new bytes: check the handshake, assemble messages
     void sp_release(ConnSlot& s) noexcept;    // the connection is going: drop a half-assembled message
+    // ws:// pipes stay Protocol::WebSocket (with sp_socket set): sp_opened is called once the
+    // upgrade is done. A listener takes a request without Sec-WebSocket-Protocol only for pair.
+    bool sp_ws_accepts_bare(const ConnSlot& s) const noexcept;
+    // The request path is the listener's (a listener bound without a path, or with "/", takes any).
+    bool sp_ws_path_matches(const ConnSlot& s, std::string_view path) const noexcept;
+    void sp_tx_drained(uint32_t c) noexcept;  // room in tx: a large message goes on (sp/large_send.cpp)
+    uint32_t sp_next_pipe_id = 1;             // raw-mode pipe ids: unique in the context, as NNG's
+    // SP sockets that need a turn in every update(): devices (sp_forward) and draining sockets.
+    uint32_t sp_serviced = 0;
+    void sp_service_all() noexcept;
 
     // --- the loop (update.cpp) -----------------------------------------------------------
     Error update(int timeout_ms) noexcept;

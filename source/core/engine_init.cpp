@@ -1,9 +1,11 @@
 // Memory: the one layout function that both measures (required_memory) and carves (init), and
 // the start/stop of an engine.
+#include <cstdint>
 #include <cstring>
 #include <new>
 
 #include "core/engine.hpp"
+#include "crypto/tls_heap.hpp"
 #include "platform/clock.hpp"
 
 namespace tickwire::detail {
@@ -18,6 +20,12 @@ uint32_t ready_batch(const Config& cfg) noexcept {
     return tokens < 1024 ? tokens : 1024;
 }
 
+// mbedTLS's fixed heap, where the build has one (crypto/tls_heap.hpp) and TLS is configured.
+size_t tls_heap_bytes(const Config& cfg) noexcept {
+    if (cfg.tls.max_sessions == 0 || !tls_heap::fixed()) return 0;
+    return cfg.tls.heap_bytes ? cfg.tls.heap_bytes : tls_heap::default_bytes(cfg.tls.max_sessions);
+}
+
 platform::PollerBackend backend_for(const Config& cfg) noexcept {
     switch (cfg.poller) {
     case PollerKind::Epoll: return platform::PollerBackend::Epoll;
@@ -28,10 +36,18 @@ platform::PollerBackend backend_for(const Config& cfg) noexcept {
 } // namespace
 
 bool config_valid(const Config& cfg) noexcept {
-    return cfg.max_connections > 0 && cfg.max_connections < (1u << 30) && is_pow2(cfg.ring_block_size) &&
+    // Every count below 2^30, so that the sums of counts the engine makes (deadline records,
+    // poller tokens) cannot wrap a uint32_t.
+    constexpr uint32_t kMaxCount = 1u << 30;
+    if (cfg.max_listeners >= kMaxCount || cfg.max_dialers >= kMaxCount || cfg.max_timers >= kMaxCount ||
+        cfg.event_queue_size >= kMaxCount || cfg.ring_block_count >= kMaxCount || cfg.message_slots >= kMaxCount ||
+        cfg.max_dns_lookups >= kMaxCount || cfg.tls.max_sessions >= kMaxCount)
+        return false;
+    return cfg.max_connections > 0 && cfg.max_connections < kMaxCount && is_pow2(cfg.ring_block_size) &&
            cfg.ring_block_size >= 256 && cfg.ring_block_count > 0 && cfg.event_queue_size >= 16 &&
            cfg.message_slot_size >= 64 && cfg.reconnect_min_ms > 0 &&
-           cfg.reconnect_max_ms >= cfg.reconnect_min_ms;
+           cfg.reconnect_max_ms >= cfg.reconnect_min_ms &&
+           cfg.tls.heap_bytes <= SIZE_MAX / 4;  // the layout's sum cannot wrap
 }
 
 // Lays the engine's tables out in [base, base+size). With base == nullptr it only measures.
@@ -59,12 +75,13 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
     auto* msg_free = a.take<uint32_t>(cfg.message_slots);
     auto* msg_gens = a.take<uint32_t>(cfg.message_slots);
     auto* deferred = a.take<uint64_t>(cfg.message_slots);
-    auto* blocks = a.take<uint8_t>(static_cast<size_t>(cfg.ring_block_count) * cfg.ring_block_size, kCacheLine);
-    auto* slots = a.take<uint8_t>(static_cast<size_t>(cfg.message_slots) * cfg.message_slot_size, kCacheLine);
+    auto* blocks = a.take<uint8_t>(uint64_t{cfg.ring_block_count} * cfg.ring_block_size, kCacheLine);
+    auto* slots = a.take<uint8_t>(uint64_t{cfg.message_slots} * cfg.message_slot_size, kCacheLine);
     auto* dns_slots = a.take<dns::DnsLookupSlot>(cfg.max_dns_lookups);
     auto* tls_sessions = a.take<TlsSession>(cfg.tls.max_sessions, kCacheLine);
     auto* tls_free = a.take<uint32_t>(cfg.tls.max_sessions);
     auto* hosts_text = a.take<char>(cfg.max_dns_lookups ? cfg.hosts_file_max : 0);
+    auto* mbedtls_heap = a.take<uint8_t>(tls_heap_bytes(cfg), 16);
     if (e && base && !a.overflowed()) {
         e->conns = conns;
         e->conn_free = conn_free;
@@ -87,6 +104,8 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         e->deferred_slots.init(deferred, cfg.message_slots);
         e->tls_sessions = tls_sessions;
         e->tls_free = tls_free;
+        e->tls_heap = tls_heap_bytes(cfg) ? mbedtls_heap : nullptr;
+        e->tls_heap_size = tls_heap_bytes(cfg);
         for (uint32_t i = 0; i < cfg.tls.max_sessions; ++i) new (&tls_sessions[i]) TlsSession();
         e->dns.slots = dns_slots;
         e->dns.hosts_text = hosts_text;
@@ -102,12 +121,18 @@ size_t Engine::layout(const Config& cfg, void* base, size_t size, Engine* e) noe
         for (uint32_t i = 0; i < cfg.event_queue_size; ++i) new (&events[i]) Event();
         if (e->poller.init(backend_for(cfg), tokens, poller_mem) != Error::Ok) return 0;
     }
-    return a.used() + kCacheLine;  // + alignment slack for a buffer that is not 64-aligned
+    (void)a.take_bytes(kCacheLine, 1);  // alignment slack for a buffer that is not 64-aligned
+    return a.too_big() ? 0 : a.used();  // 0: more than this CPU's size_t can address
 }
 
 Error Engine::start() noexcept {
     now_us = platform::monotonic_us();
     stats.memory_bytes = memory_size;
+    // mbedTLS's heap first: Random and TLS below already allocate through mbedTLS.
+    if (tls_heap && !tls_heap::acquire(tls_heap, tls_heap_size, this)) {
+        log(LogLevel::Error, "TLS: mbedTLS's fixed heap is held by another Context (one per process)");
+        return Error::TlsError;
+    }
     if (!random.init()) return Error::SystemError;  // no entropy: no masks, no DNS ids
     const Error t = tls_init();
     if (t != Error::Ok) return t;
@@ -131,6 +156,7 @@ void Engine::stop() noexcept {
     dns_shutdown();
     for (uint32_t i = 0; i < config.tls.max_sessions; ++i) tls_sessions[i].~TlsSession();
     tls_credentials.reset();
+    tls_heap::release(this);  // after everything of ours that mbedTLS allocated is freed
     poller.destroy();
 }
 

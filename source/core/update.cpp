@@ -81,6 +81,8 @@ Error Engine::update(int timeout_ms) noexcept {
         process_conn(c);
     }
 
+    if (sp_serviced) sp_service_all();  // SP devices move what arrived; draining sockets close
+
     for (;;) {
         if (events.room() < events_per_conn()) break;
         const uint32_t rec = deadlines.pop_due(now_us);

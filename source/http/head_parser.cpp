@@ -55,7 +55,7 @@ bool parse_version(std::string_view text, int& minor) noexcept {
 }
 
 // request-line = method SP request-target SP HTTP-version
-HeadError parse_request_line(std::string_view line, Request& out) noexcept {
+HeadError parse_request_line(std::string_view line, Request& out, bool empty_target_is_root) noexcept {
     size_t i = 0;
     while (at(line, i, is_tchar)) ++i;
     if (i == line.size()) return HeadError::BadRequestLine;  // no SP: nothing after the method
@@ -67,8 +67,8 @@ HeadError parse_request_line(std::string_view line, Request& out) noexcept {
     while (at(line, i, is_vchar)) ++i;
     if (i == line.size()) return HeadError::BadRequestLine;  // no SP before a version
     if (line[i] != ' ') return HeadError::BadTarget;
-    if (i == target_begin) return HeadError::BadRequestLine;  // two SPs: empty target
-    out.target = line.substr(target_begin, i - target_begin);
+    if (i == target_begin && !empty_target_is_root) return HeadError::BadRequestLine;  // two SPs: empty target
+    out.target = i == target_begin ? std::string_view("/") : line.substr(target_begin, i - target_begin);
 
     if (!parse_version(line.substr(i + 1), out.minor_version)) return HeadError::BadVersion;
 
@@ -226,7 +226,7 @@ bool HeaderList::has_token(std::string_view name, std::string_view token) const 
 ParseResult parse_request(std::string_view input, const HeadLimits& limits, Header* headers,
                           Request& out, HeadScan* scan) noexcept {
     return parse_head(input, limits, headers, out, scan, true,
-                      [&out](std::string_view line) { return parse_request_line(line, out); });
+                      [&out, &limits](std::string_view line) { return parse_request_line(line, out, limits.empty_target_is_root); });
 }
 
 ParseResult parse_response(std::string_view input, const HeadLimits& limits, Header* headers,

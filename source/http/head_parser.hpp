@@ -114,6 +114,9 @@ struct ParseResult {
 struct HeadLimits {
     size_t max_head_bytes = 8192;  // start line + headers + blank line; HeadTooLarge beyond
     size_t max_headers = 32;       // the header array passed with the limits must be this long
+    // "GET  HTTP/1.1" (no target) read as "GET / HTTP/1.1": NNG 1.5.2's ws dialer sends that for
+    // a URL without a path. Off by default (RFC 9112 wants a target).
+    bool empty_target_is_root = false;
 };
 
 // Progress remembered between calls on a growing input. Zero-initialised; reset to HeadScan{}

@@ -29,7 +29,7 @@ size_t describe(const Event& e, char* out, size_t cap) noexcept {
     case EventType::SwitchChannel: n = std::snprintf(out, cap, "%s ch=%u", name, ch); break;
     case EventType::MessageStart:
         n = std::snprintf(out, cap, "%s ch=%u id=%s stream=%d expects=%d action_size=%u", name, ch,
-                          UuidText(e.id).text, e.has_stream, e.expects_response, e.name_size);
+                          UuidText(e.id).text, e.has_stream, e.expects_response, static_cast<unsigned>(e.name_size));
         break;
     case EventType::ResponseStart:
         n = std::snprintf(out, cap, "%s ch=%u parent=%s id=%s stream=%d expects=%d", name, ch,
@@ -41,16 +41,17 @@ size_t describe(const Event& e, char* out, size_t cap) noexcept {
         break;
     case EventType::HeaderSizes:
         n = std::snprintf(out, cap, "%s ch=%u data=%llu files=%u total=%llu", name, ch,
-                          static_cast<unsigned long long>(e.data_size), e.files_count,
+                          static_cast<unsigned long long>(e.data_size), static_cast<unsigned>(e.files_count),
                           static_cast<unsigned long long>(e.total_files_size));
         break;
     case EventType::FileHeader:
-        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu name_size=%u", name, ch, e.file_index,
-                          static_cast<unsigned long long>(e.file_size), e.name_size);
+        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu name_size=%u", name, ch,
+                          static_cast<unsigned>(e.file_index), static_cast<unsigned long long>(e.file_size),
+                          static_cast<unsigned>(e.name_size));
         break;
     case EventType::FileNameChunk:
-        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu last=%d", name, ch, e.file_index,
-                          size, e.last);
+        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu last=%d", name, ch,
+                          static_cast<unsigned>(e.file_index), size, e.last);
         break;
     case EventType::HeaderEnd:
     case EventType::StreamEnd:
@@ -62,10 +63,12 @@ size_t describe(const Event& e, char* out, size_t cap) noexcept {
         break;
     case EventType::StreamChunk: n = std::snprintf(out, cap, "%s ch=%u size=%llu", name, ch, size); break;
     case EventType::FileChunk:
-        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu", name, ch, e.file_index, size);
+        n = std::snprintf(out, cap, "%s ch=%u index=%u size=%llu", name, ch,
+                          static_cast<unsigned>(e.file_index), size);
         break;
     case EventType::FileEnd:
-        n = std::snprintf(out, cap, "%s ch=%u index=%u finished=%d", name, ch, e.file_index, e.finished);
+        n = std::snprintf(out, cap, "%s ch=%u index=%u finished=%d", name, ch,
+                          static_cast<unsigned>(e.file_index), e.finished);
         break;
     case EventType::FastReply:
         n = std::snprintf(out, cap, "%s id=%s code=%u", name, UuidText(e.id).text, unsigned{e.code});

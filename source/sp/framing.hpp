@@ -27,6 +27,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sp/big_endian.hpp"
+
 namespace tickwire::detail::sp {
 
 enum class Framing : uint8_t { Tcp, Ipc };
@@ -55,6 +57,19 @@ enum class FrameError : uint8_t {
 };
 
 const char* to_string(FrameError e) noexcept;
+
+// Decodes a whole prefix: the prefix_size(f) bytes at `p`, all at hand (a reader that peeks at
+// its ring). No state and no byte loop: the socket's read path calls this once or twice per
+// message, where FrameDecoder's byte-wise stores cost more than the rest of the path together.
+// None with `length` set, or BadIpcType / TooLarge (the same checks as FrameDecoder).
+inline FrameError decode_prefix(Framing f, const uint8_t* p, uint64_t max_message_size, uint64_t& length) noexcept {
+    if (f == Framing::Ipc) {
+        if (p[0] != kIpcMessageType) return FrameError::BadIpcType;
+        ++p;
+    }
+    length = load_be64(p);
+    return length > max_message_size ? FrameError::TooLarge : FrameError::None;
+}
 
 enum class FrameEventKind : uint8_t {
     NeedMore,     // every input byte is consumed and nothing more can be reported; feed more

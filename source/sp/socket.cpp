@@ -14,6 +14,7 @@ using detail::SpSocketState;
 static_assert(sizeof(SpSocketState) <= 4096, "SpSocket::storage_ is too small");
 static_assert(alignof(SpSocketState) <= 8, "SpSocket::storage_ is not aligned enough");
 static_assert(kSpMaxPipes <= 256, "ConnSlot::sp_pipe is one byte");
+static_assert(kSpMaxPipes <= 32, "SpSocketState::live has one bit per pipe");
 
 const char* to_string(SpPattern p) noexcept {
     switch (p) {
@@ -27,6 +28,7 @@ const char* to_string(SpPattern p) noexcept {
     case SpPattern::Bus: return "bus";
     case SpPattern::Surveyor: return "surveyor";
     case SpPattern::Respondent: return "respondent";
+    case SpPattern::Pair1: return "pair1";
     }
     return "?";
 }
@@ -45,6 +47,7 @@ detail::sp::Protocol protocol_of(SpPattern p) noexcept {
     case SpPattern::Bus: return Protocol::Bus;
     case SpPattern::Surveyor: return Protocol::Surveyor;
     case SpPattern::Respondent: return Protocol::Respondent;
+    case SpPattern::Pair1: return Protocol::Pair1;
     }
     return Protocol::Pair0;
 }
@@ -83,19 +86,22 @@ void SpSocket::close() noexcept {
         return;
     }
     detail::Engine& e = *st.engine;
+    st.unlink_forward();
+    if (st.draining && !st.drain_done) --e.sp_serviced;
     e.sp_sockets[st.index - 1] = nullptr;  // no hook reaches this state any more
     for (SpPipe& p : st.pipes) {
         if (ConnSlot* s = st.conn(p)) {
-            if (s->protocol == detail::Protocol::Sp && s->sp_socket == st.index) {
+            if (st.owns(*s)) {
                 s->sp_socket = 0;
                 (void)Conn(&e, p.conn).abort();
             }
         }
         if (p.slot) (void)e.messages.release(p.slot);
+        st.drop_out(p);
     }
     for (ListenerId& l : st.listeners)
         if (l.valid()) (void)e.close_listener(l);
-    if (st.req_slot) (void)e.messages.release(st.req_slot);
+    for (SpSocketState::Request& r : st.reqs) st.end_request(r);
     st.~SpSocketState();
     state_ = nullptr;
 }
@@ -105,7 +111,10 @@ Result<ListenerId> SpSocket::listen(const char* url) noexcept {
     SpSocketState& st = *state_;
     for (ListenerId& l : st.listeners) {
         if (l.valid()) continue;
-        Result<ListenerId> r = st.engine->listen(url, ListenOptions{}, st.index);
+        ListenOptions opts;
+        // ws://: the listener speaks (and echoes) its own "<pattern>.sp.nanomsg.org".
+        opts.ws.subprotocols = detail::sp::ws_subprotocol_to_accept(st.proto);
+        Result<ListenerId> r = st.engine->listen(url, opts, st.index);
         if (r) l = r.value;
         return r;
     }
@@ -121,10 +130,15 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
         if (p.conn) continue;
         DialOptions opts;
         opts.reconnect = true;  // SP dialers redial forever, as nanomsg and NNG do
+        // ws://: the dialer asks for its PEER's protocol (a REQ dialer sends rep.sp.nanomsg.org).
+        opts.ws.subprotocols = detail::sp::ws_subprotocol_to_request(st.proto);
         Result<Conn> r = st.engine->dial(url, opts, st.index, static_cast<uint8_t>(i));
         if (!r) return r;
         // An ipc connect may have finished inside dial(): sp_opened found the entry by index.
-        if (!p.conn) p.conn = r.value.id();
+        if (!p.conn) {  // (sp_opened may have set up the rest of the entry already: keep it)
+            p.conn = r.value.id();
+            st.live |= 1u << i;
+        }
         p.dialed = true;
         return r;
     }
@@ -133,16 +147,22 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
 
 Read SpSocket::try_read(SpMessage& out) noexcept {
     if (!state_) return Read::Closed;
-    SpSocketState& st = *state_;
-    if (st.pattern == SpPattern::Req) st.req_service();
-    for (uint32_t k = 0; k < kSpMaxPipes; ++k) {
-        const uint32_t pi = (st.recv_cursor + k) % kSpMaxPipes;
-        if (!st.pipes[pi].conn) continue;
+    return state_->read(out);
+}
+
+namespace detail {
+Read SpSocketState::read(SpMessage& out) noexcept {
+    if (pattern == SpPattern::Req && !options.raw) req_service();
+    for (uint32_t todo = live; todo;) {
+        const uint32_t pi = next_in(todo, recv_cursor);
+        todo &= ~(1u << pi);
+        if (!pipes[pi].conn) continue;
         for (;;) {
-            st.pump(pi);
-            if (!st.take(pi, out)) break;
-            if (st.accept_incoming(out)) {
-                st.recv_cursor = pi + 1;
+            pump(pi);
+            if (!take(pi, out)) break;
+            out.request_id = 0;
+            if (options.raw ? accept_raw(out) : accept_incoming(out)) {
+                recv_cursor = pi + 1;
                 return Read::Message;
             }
             out.release();  // not for the application (pattern rule): next one
@@ -150,11 +170,58 @@ Read SpSocket::try_read(SpMessage& out) noexcept {
     }
     return Read::NoData;
 }
+} // namespace detail
 
 Error SpSocket::send(const void* data, size_t size) noexcept {
     if (!state_) return Error::NotInitialized;
     if (size && !data) return Error::InvalidArgument;
-    return state_->route(data, size);
+    // A raw socket sends the bytes as they are: header and body are one to it.
+    const Error e = state_->options.raw ? state_->route_raw(nullptr, 0, data, size) : state_->route(data, size);
+    state_->unstage();  // a large message's copy stays only with the pipes that took it
+    return e;
+}
+
+Result<uint32_t> SpSocket::request(const void* data, size_t size) noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (state_->pattern != SpPattern::Req || state_->options.raw) return Error::WrongState;
+    if (size && !data) return Error::InvalidArgument;
+    uint32_t id = 0;
+    const Error e = state_->start_request(data, size, &id);
+    state_->unstage();
+    if (e != Error::Ok) return e;
+    return id;
+}
+
+Error SpSocket::cancel(uint32_t request_id) noexcept {
+    if (!state_) return Error::NotInitialized;
+    for (SpSocketState::Request& r : state_->reqs)
+        if (r.slot && r.id == request_id) {
+            state_->end_request(r);
+            return Error::Ok;
+        }
+    return Error::InvalidArgument;
+}
+
+size_t SpSocket::requests_in_flight() const noexcept {
+    if (!state_) return 0;
+    size_t n = 0;
+    for (const SpSocketState::Request& r : state_->reqs) n += r.slot != 0;
+    return n;
+}
+
+Error SpSocket::survey_status() const noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (state_->pattern != SpPattern::Surveyor || !state_->survey_id) return Error::WrongState;
+    return state_->engine->now_us > state_->survey_deadline_us ? Error::TimedOut : Error::Ok;
+}
+
+Error SpSocket::send_raw(const void* header, size_t header_size, const void* body, size_t size) noexcept {
+    if (!state_) return Error::NotInitialized;
+    if (!state_->options.raw) return Error::WrongState;
+    if ((size && !body) || (header_size && !header)) return Error::InvalidArgument;
+    const Error e = state_->route_raw(static_cast<const uint8_t*>(header), header_size, body, size);
+    state_->unstage();
+    return e;
 }
 
 Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
@@ -164,7 +231,9 @@ Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
     if (!p) return Error::InvalidHandle;
     ConnSlot* s = state_->ready_conn(*p);
     if (!s) return Error::WrongState;
-    return state_->send_framed(*s, nullptr, 0, data, size);
+    const Error e = state_->send_framed(*s, nullptr, 0, data, size);
+    state_->unstage();
+    return e;
 }
 
 Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) noexcept {
@@ -175,8 +244,10 @@ Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) n
     SpPipe* p = state_->find(request.pipe.id());
     ConnSlot* s = p ? state_->ready_conn(*p) : nullptr;
     if (!s) return Error::Ok;  // the requester is gone: the reply is dropped, as REP does
-    if (state_->bt_pipe == request.pipe.id()) state_->bt_pipe = 0;
-    return state_->send_framed(*s, request.backtrace, request.backtrace_size, data, size);
+    const Error e = state_->send_framed(*s, request.backtrace, request.backtrace_size, data, size);
+    state_->unstage();
+    if (e == Error::Ok && state_->bt_pipe == request.pipe.id()) state_->bt_pipe = 0;
+    return e;
 }
 
 Error SpSocket::subscribe(std::string_view prefix) noexcept {

@@ -14,6 +14,34 @@ Error handshake_error(sp::HandshakeError e) noexcept {
 Error frame_error(sp::FrameError e) noexcept {
     return e == sp::FrameError::TooLarge ? Error::MessageTooLarge : Error::ProtocolError;
 }
+
+enum class PrefixRead : uint8_t { Whole, Incomplete, Bad };
+
+// The prefix of the message at the head of a pipe's rx ring, read in place when it does not
+// wrap (the common case: no copy, no decoder state). Whole: `length` is the message's length;
+// Bad: `error` says why. An ipc type byte is checked as soon as it is there.
+PrefixRead read_prefix(const Engine& e, const ConnSlot& s, sp::Framing f, uint64_t& length, sp::FrameError& error) noexcept {
+    const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
+    const uint32_t used = s.rx.used();
+    if (used == 0) return PrefixRead::Incomplete;
+    const uint32_t cap = e.blocks.block_size();
+    const uint32_t start = s.rx.head & (cap - 1);
+    const uint8_t* p = e.blocks.data(s.rx.block) + start;
+    if (used < psz) {
+        if (f == sp::Framing::Ipc && p[0] != sp::kIpcMessageType) {
+            error = sp::FrameError::BadIpcType;
+            return PrefixRead::Bad;
+        }
+        return PrefixRead::Incomplete;
+    }
+    uint8_t copy[sp::kMaxPrefixSize];
+    if (cap - start < psz) {  // the prefix wraps around the ring's end
+        s.rx.peek(e.blocks, 0, copy, psz);
+        p = copy;
+    }
+    error = sp::decode_prefix(f, p, e.messages.slot_size(), length);
+    return error == sp::FrameError::None ? PrefixRead::Whole : PrefixRead::Bad;
+}
 } // namespace
 
 // Accepted, or (re)connected by a dialer: the pipe starts over, and our 8 bytes go out first.
@@ -33,12 +61,20 @@ void Engine::sp_opened(uint32_t c) noexcept {
             return;
         }
         s.sp_pipe = static_cast<uint8_t>(free_entry);
-        st->pipes[free_entry] = SpPipe();
-        st->pipes[free_entry].conn = handle;
+        st->use_entry(free_entry, handle);
     }
     SpPipe& p = st->pipes[s.sp_pipe];
+    st->drop_out(p);  // a redialed pipe starts clean: half a message cannot go on a new link
+    // Each connection a new id, unique in the context as NNG's pipe ids (31 bits, never 0): a
+    // device's header names a pipe of the other socket too (a raw BUS skips it).
+    p.id = sp_next_pipe_id;
+    sp_next_pipe_id = sp_next_pipe_id >= 0x7FFFFFFFu ? 1 : sp_next_pipe_id + 1;
     p.hs = sp::HandshakeReader(st->proto);
     p.up = false;
+    if (s.protocol == Protocol::WebSocket) {  // the upgrade agreed on the protocols: no SP header
+        st->pipe_up(s.sp_pipe);
+        return;
+    }
     uint8_t hello[sp::kHandshakeSize];
     sp::write_handshake(st->proto, hello);
     if (tx_reserve(s, sizeof hello) != Error::Ok) {  // no ring block for 8 bytes: give up on it
@@ -61,6 +97,7 @@ void Engine::sp_release(ConnSlot& s) noexcept {
     if (!st) return;
     SpPipe& p = st->pipes[s.sp_pipe];
     if (p.conn != make_handle(index_of(s), s.gen)) return;
+    st->drop_out(p);  // a large message half sent is lost with the connection
     // p.up stays: what arrived before the end is still handed out (ready_conn checks the state).
     if (p.slot && p.have < p.need) {
         (void)messages.release(p.slot);
@@ -80,9 +117,10 @@ void SpSocketState::sweep() noexcept {
         SpPipe& p = pipes[i];
         if (!p.conn) continue;
         ConnSlot* s = engine->conn_from_handle(p.conn);
-        if (s && s->protocol == Protocol::Sp && s->sp_socket == index) continue;
+        if (s && owns(*s)) continue;
         if (p.slot) (void)engine->messages.release(p.slot);
-        p = SpPipe();
+        drop_out(p);
+        free_entry(i);
     }
 }
 
@@ -93,10 +131,26 @@ void SpSocketState::fail_pipe(uint32_t c, Error why) noexcept {
     engine->fail_conn(c, why);
 }
 
+bool SpSocketState::pipe_up(uint32_t pi) noexcept {
+    SpPipe& p = pipes[pi];
+    if (pattern == SpPattern::Pair || pattern == SpPattern::Pair1) {  // one peer; later ones are refused
+        for (const SpPipe& other : pipes)
+            if (&other != &p && ready_conn(other)) {
+                fail_pipe(handle_index(p.conn), Error::NoConnectionSlot);
+                return false;
+            }
+    }
+    p.up = true;
+    ++added;
+    if (pattern == SpPattern::Req) req_service();  // a request waiting for a pipe goes now
+    return true;
+}
+
 void SpSocketState::pump(uint32_t pi) noexcept {
     SpPipe& p = pipes[pi];
     ConnSlot* s = conn(p);
     if (!s || s->rx_lent || (s->flags & kConnInGraveyard)) return;  // a view of the ring is out
+    if (s->protocol == Protocol::WebSocket) return;  // the ws session reads its frames itself
     Engine& e = *engine;
     const uint32_t c = e.index_of(*s);
     if (!p.up) {
@@ -110,15 +164,7 @@ void SpSocketState::pump(uint32_t pi) noexcept {
             return;
         }
         if (step.status == sp::HandshakeReader::Status::NeedMore) return;
-        if (pattern == SpPattern::Pair) {  // pair talks to one peer; later ones are refused
-            for (const SpPipe& other : pipes)
-                if (&other != &p && ready_conn(other)) {
-                    fail_pipe(c, Error::NoConnectionSlot);
-                    return;
-                }
-        }
-        p.up = true;
-        if (pattern == SpPattern::Req) req_service();  // a request waiting for a pipe goes now
+        if (!pipe_up(pi)) return;
     }
     for (;;) {
         if (p.slot && p.have < p.need) {  // assembling a large message
@@ -132,24 +178,21 @@ void SpSocketState::pump(uint32_t pi) noexcept {
         }
         if (p.slot) return;  // a whole message waits for try_read: keep the order
         const sp::Framing f = framing(*s);
-        uint8_t prefix[sp::kMaxPrefixSize];
         const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
-        const uint32_t n = s->rx.used() < psz ? s->rx.used() : psz;
-        if (n == 0) return;
-        s->rx.peek(e.blocks, 0, prefix, n);
-        sp::FrameDecoder dec(f, e.messages.slot_size());
-        const sp::FrameEvent ev = dec.next(prefix, n);
-        if (ev.kind == sp::FrameEventKind::Error) {
-            fail_pipe(c, frame_error(ev.error));
+        uint64_t length = 0;
+        sp::FrameError error = sp::FrameError::None;
+        const PrefixRead r = read_prefix(e, *s, f, length, error);
+        if (r == PrefixRead::Bad) {
+            fail_pipe(c, frame_error(error));
             return;
         }
-        if (ev.kind != sp::FrameEventKind::MessageStart) return;  // prefix incomplete
-        const uint64_t total = psz + ev.length;
+        if (r == PrefixRead::Incomplete) return;
+        const uint64_t total = psz + length;
         if (total <= s->rx.used() || total <= e.blocks.block_size()) return;  // the ring holds it
         // Larger than the ring: assemble it in a message slot as it arrives.
         p.slot = e.messages.acquire();
         if (!p.slot) return;  // pool empty: reading waits; try_read asks again
-        p.need = static_cast<uint32_t>(ev.length);
+        p.need = static_cast<uint32_t>(length);
         p.have = 0;
         e.consume_rx(*s, psz);
     }
@@ -166,7 +209,11 @@ bool SpSocketState::take(uint32_t pi, SpMessage& out) noexcept {
     v.conn_ = p.conn;
     v.time_us = s->last_rx_us;
     v.kind = DataKind::Binary;
-    if (p.slot) {
+    if (s->protocol == Protocol::WebSocket) {
+        if (!p.up || !ws_take(*s, p.conn, v)) return false;
+        v.engine_ = &e;
+        v.conn_ = p.conn;
+    } else if (p.slot) {
         if (p.have < p.need) return false;
         v.message_ = p.slot;
         v.data = e.messages.data(p.slot);
@@ -175,13 +222,10 @@ bool SpSocketState::take(uint32_t pi, SpMessage& out) noexcept {
     } else {
         const sp::Framing f = framing(*s);
         const uint32_t psz = static_cast<uint32_t>(sp::prefix_size(f));
-        if (s->rx.used() < psz) return false;
-        uint8_t prefix[sp::kMaxPrefixSize];
-        s->rx.peek(e.blocks, 0, prefix, psz);
-        sp::FrameDecoder dec(f, e.messages.slot_size());
-        const sp::FrameEvent ev = dec.next(prefix, psz);
-        if (ev.kind != sp::FrameEventKind::MessageStart) return false;  // errors: pump closes the pipe
-        const uint32_t len = static_cast<uint32_t>(ev.length);
+        uint64_t length = 0;
+        sp::FrameError error = sp::FrameError::None;
+        if (read_prefix(e, *s, f, length, error) != PrefixRead::Whole) return false;  // errors: pump closes the pipe
+        const uint32_t len = static_cast<uint32_t>(length);
         if (s->rx.used() - psz < len) return false;
         RingSpan rs[2] = {};
         const int spans = s->rx.spans(e.blocks, s->rx.head + psz, len, rs);

@@ -234,11 +234,13 @@ void Engine::tls_handshake_done(uint32_t c) noexcept {
         deadlines.cancel(conn_deadline(c));
         dialers[s.dialer].backoff_ms = config.reconnect_min_ms;
         ++stats.connections_dialed;
+        if (s.protocol == Protocol::Sp) sp_opened(c);  // tls+tcp:// SP pipe: our SP header first
         emit(EventType::Connected, c);
         return;
     }
     if (s.protocol == Protocol::WebSocket) return;  // the upgrade request comes next
     deadlines.cancel(conn_deadline(c));
+    if (s.protocol == Protocol::Sp) return;  // an SP pipe (its header went out at accept): no event
     s.flags |= kConnAnnounced;
     ++stats.connections_accepted;
     Event ev;

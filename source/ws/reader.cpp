@@ -68,11 +68,6 @@ ReadResult need_more(size_t consumed, size_t need) noexcept {
 
 } // namespace
 
-Reader::Reader(const ReaderOptions& options) noexcept : max_message_(options.max_message_size) {
-    if (options.role == Role::Server) flags_ |= kServer;
-    if (options.accept_non_minimal_length) flags_ |= kAcceptNonMinimal;
-}
-
 ReadResult Reader::fail(ReadError e) noexcept {
     error_ = static_cast<uint8_t>(e);
     return ReadResult{0, 0, nullptr, 0, ReadEvent::Error, Opcode::Continuation, false, false,

@@ -129,7 +129,11 @@ struct ReaderOptions {
 class Reader {
 public:
     Reader() noexcept : Reader(ReaderOptions{}) {}
-    explicit Reader(const ReaderOptions& options) noexcept;
+    // Inline: every connection slot holds a Reader, also in builds without WebSocket.
+    explicit Reader(const ReaderOptions& options) noexcept : max_message_(options.max_message_size) {
+        if (options.role == Role::Server) flags_ |= kServer;
+        if (options.accept_non_minimal_length) flags_ |= kAcceptNonMinimal;
+    }
 
     // Reads from `data[0..len)` (mutable: payload is unmasked in place). Never blocks, never
     // allocates. See the top of this file for the contract. `data` may be null when `len` is 0.

@@ -106,10 +106,6 @@ uint64_t message_limit(const Engine& e, const WsOptions& o) noexcept {
 
 } // namespace
 
-void Engine::defer_slot(uint64_t slot) noexcept {
-    if (slot && !deferred_slots.push(slot)) (void)messages.release(slot);
-}
-
 bool Engine::next_mask(ws::MaskKey& out) noexcept {
     if (mask_used + 4 > sizeof mask_cache) {
         if (!random.fill(mask_cache, sizeof mask_cache)) return false;
@@ -216,7 +212,8 @@ static void server_handshake(Engine& e, uint32_t c) noexcept {
     char linear[kMaxHeadBytes];
     const std::string_view input = head_input(e, s, linear);
     if (input.empty()) return;
-    const http::HeadLimits limits = head_limits(e);
+    http::HeadLimits limits = head_limits(e);
+    limits.empty_target_is_root = s.sp_socket != 0;  // NNG's SP dialer may send no target
     http::Header headers[kMaxHeaders];
     http::Request req;
     const http::ParseResult r = http::parse_request(input, limits, headers, req);
@@ -247,6 +244,15 @@ static void server_handshake(Engine& e, uint32_t c) noexcept {
     std::string_view supported[kMaxSubprotocols];
     const size_t nsup = split_list(o.subprotocols, supported, kMaxSubprotocols);
     const std::string_view chosen = ws::choose_subprotocol(req.headers, supported, nsup);
+    if (s.sp_socket && !e.sp_ws_path_matches(s, req.path)) {  // NNG: exactly the bound path
+        reject(e, c, 404, ws::UpgradeRequestError::None);
+        return;
+    }
+    if (s.sp_socket && chosen.empty() && !e.sp_ws_accepts_bare(s)) {
+        // An SP socket speaks only its own "<pattern>.sp.nanomsg.org" (nanomsg answers 400 too).
+        reject(e, c, 400, ws::UpgradeRequestError::None);
+        return;
+    }
     http::Header extra[kMaxExtraHeaders];
     ws::AcceptParams ap;
     ap.key = up.key;
@@ -293,6 +299,12 @@ static void server_handshake(Engine& e, uint32_t c) noexcept {
     s.ws.reader = ws::Reader(ro);
     s.ws.phase = WsPhase::Open;
     e.deadlines.cancel(e.conn_deadline(c));
+    if (s.sp_socket) {  // a pipe of an SP socket: never announced; messages flow from here
+        ++e.stats.connections_accepted;
+        e.sp_opened(c);
+        e.list(c);
+        return;
+    }
     s.flags |= kConnAnnounced;
     ++e.stats.connections_accepted;
     Event ev;
@@ -378,6 +390,7 @@ static void client_handshake(Engine& e, uint32_t c) noexcept {
     e.deadlines.cancel(e.conn_deadline(c));
     d.backoff_ms = e.config.reconnect_min_ms;
     ++e.stats.connections_dialed;
+    if (s.sp_socket) e.sp_opened(c);  // a pipe of an SP socket: up now (no SP header on ws)
     e.emit(EventType::Connected, c);
 }
 
@@ -819,7 +832,7 @@ bool Engine::ws_peer_eof(uint32_t c) noexcept {
     if (s.protocol != Protocol::WebSocket) return false;
     if (s.ws.phase == WsPhase::Open && !(s.ws.flags & kWsCloseReceived)) {
         s.ws.close_code = 1006;  // no closing handshake (RFC 6455 §7.1.5)
-        if (s.flags & kConnAnnounced) {
+        if ((s.flags & kConnAnnounced) || s.sp_socket) {  // an SP ws dialer redials
             fail_conn(c, Error::PeerClosed);
             return true;
         }

@@ -1,5 +1,5 @@
 // The test runner: runs every registered case (or those whose name contains one of the
-// arguments, minus those containing an --exclude=TEXT), prints failures as they happen and ends
+// arguments, minus those containing a --skip=TEXT), prints failures as they happen and ends
 // with "N passed, M failed". -v names each case as it runs.
 #include "check.hpp"
 
@@ -28,9 +28,10 @@ bool current_failed() { return g_failed; }
 void (*g_before_case)(const char* name) = nullptr;
 } // namespace tw_test
 
+// Arguments: name substrings to run (none: all), --skip=SUBSTRING to leave cases out, -v.
 static bool selected(const char* name, int argc, char** argv) {
     for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--exclude=", 10) == 0 && std::strstr(name, argv[i] + 10)) return false;
+        if (std::strncmp(argv[i], "--skip=", 7) == 0 && std::strstr(name, argv[i] + 7)) return false;
     bool any_filter = false;
     for (int i = 1; i < argc; ++i) {
         if (argv[i][0] == '-') continue;
@@ -43,7 +44,9 @@ static bool selected(const char* name, int argc, char** argv) {
 int main(int argc, char** argv) {
     // A test that writes to a closed socket must see EPIPE, not die: the library never raises
     // SIGPIPE itself, but tests also use raw sockets.
+#if defined(SIGPIPE)  // POSIX only; Windows has no such signal
     std::signal(SIGPIPE, SIG_IGN);
+#endif
     bool verbose = false;
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], "-v") == 0) verbose = true;

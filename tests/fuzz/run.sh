@@ -42,7 +42,7 @@ fi
 # The library, built once for all targets: every source/ and POSIX back-end .cpp, instrumented
 # for the fuzzer but without its main(). A small generated makefile tracks header dependencies;
 # a change of compiler or flags starts the objects afresh.
-mapfile -t srcs < <(find source platform/posix -name '*.cpp' 2>/dev/null | LC_ALL=C sort)
+mapfile -t srcs < <(find source platform -path platform/windows -prune -o -name '*.cpp' -print 2>/dev/null | LC_ALL=C sort)
 FLAGS="-std=c++17 -g -O1 -fno-exceptions -fno-rtti -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -Wall -Wextra -Isource -Iinclude -I."
 if [ "$(cat "$OUT/flags" 2>/dev/null)" != "$CXX $FLAGS" ]; then
     rm -rf "$OUT/obj" "$OUT/bin" "$OUT/libtickwire_fuzz.a"

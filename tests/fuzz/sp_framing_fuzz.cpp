@@ -176,10 +176,25 @@ void round_trip_mode(Framing f, Rng& rng, const uint8_t* data, size_t size) {
 
 } // namespace
 
+// decode_prefix (the socket's whole-prefix decoder) must agree with FrameDecoder on the same bytes.
+void prefix_agrees(Framing f, uint64_t max, const uint8_t* p, size_t size) {
+    if (size < prefix_size(f)) return;
+    uint64_t length = 0;
+    const FrameError e = decode_prefix(f, p, max, length);
+    FrameDecoder dec(f, max);
+    const FrameEvent ev = dec.next(p, prefix_size(f));
+    if (ev.kind == FrameEventKind::Error) {
+        require(e == ev.error);
+    } else {
+        require(ev.kind == FrameEventKind::MessageStart && e == FrameError::None && length == ev.length);
+    }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < 5) return 0;
     const Framing f = (data[0] & 1) ? Framing::Ipc : Framing::Tcp;
     Rng rng{load_be32(data + 1) | 1u};
+    prefix_agrees(f, load_be32(data + 1) % 1000, data + 5, size - 5);
     if (data[0] & 2)
         round_trip_mode(f, rng, data + 5, size - 5);
     else

@@ -19,7 +19,7 @@ namespace tw_test {
 struct SpPeer {
     pid_t pid = -1;
     int out = -1;
-    char text[8192] = {};
+    char text[65536] = {};  // room for a big message printed whole
     size_t size = 0;
 
     // argv[0] is the program (a full path); argv ends with nullptr.

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/framework/temp_dir.hpp"
+
 namespace tw_tls_test {
 
 inline std::string& cert_dir_storage() {
@@ -41,9 +43,15 @@ inline const char* cert_dir() {
     std::string& dir = cert_dir_storage();
     if (!tried) {
         tried = true;
+        // Made beforehand (by a test script, for a build whose tests run where there is no sh
+        // and no openssl: the Windows build under wine): used as is, never removed.
+        if (const char* given = std::getenv("TW_TLS_CERT_DIR")) {
+            dir = given;
+            return dir.c_str();
+        }
         const std::string script = script_path();
         char tmpl[] = "/tmp/tickwire_tls_XXXXXX";
-        if (mkdtemp(tmpl) != nullptr) {
+        if (tw_test::make_temp_dir(tmpl)) {
             const std::string cmd = "sh '" + script + "' '" + tmpl + "' >/dev/null 2>&1";
             dir = tmpl;
             std::atexit(remove_cert_dir);

@@ -31,7 +31,11 @@ struct InstallHooks {
 } g_install;
 } // namespace
 
-#else
+bool tw_test::allocation_counting() { return true; }
+
+#elif defined(__GLIBC__)
+bool tw_test::allocation_counting() { return true; }
+
 extern "C" {
 void* __libc_malloc(size_t);
 void* __libc_calloc(size_t, size_t);
@@ -64,4 +68,7 @@ int posix_memalign(void** out, size_t align, size_t n) {
 }
 void free(void* p) { __libc_free(p); }
 }
+#else
+// Neither a sanitizer's hooks nor glibc's __libc_* underneath (Windows' CRT): no way to count.
+bool tw_test::allocation_counting() { return false; }
 #endif

@@ -7,4 +7,6 @@
 namespace tw_test {
 // Allocations made since the process started (calls to malloc, calloc, realloc, memalign...).
 uint64_t allocation_count();
+// Whether allocation_count() counts in this build (sanitizers, glibc); not with Windows' CRT.
+bool allocation_counting();
 } // namespace tw_test

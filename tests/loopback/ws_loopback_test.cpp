@@ -4,6 +4,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "tests/framework/temp_dir.hpp"
 #include "tests/loopback/harness.hpp"
 
 using namespace tickwire;
@@ -379,7 +380,7 @@ TW_TEST(ws_client_rejects_a_wrong_accept_value) {
 
 TW_TEST(ws_static_files_keep_alive_404_and_no_escape) {
     char dir[] = "/tmp/tickwire-static-XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
+    REQUIRE(tw_test::make_temp_dir(dir));
     char path[128];
     std::snprintf(path, sizeof path, "%s/index.html", dir);
     FILE* f = std::fopen(path, "w");

@@ -535,3 +535,20 @@ TW_TEST(http_parser_error_strings_distinct) {
             if (a != b) CHECK(std::strcmp(to_string(a), to_string(b)) != 0);
     }
 }
+
+// NNG 1.5.2's SP ws dialer sends "GET  HTTP/1.1" for a URL without a path; an SP listener reads
+// that as "/" (empty_target_is_root), every other parse still refuses it.
+TW_TEST(http_parser_empty_target_only_when_asked) {
+    const std::string_view text = "GET  HTTP/1.1\r\nHost: h\r\n\r\n";
+    ParsedRequest strict;
+    strict.result = parse_request(text, limits(), strict.storage, strict.request);
+    CHECK(strict.result.failed());
+    HeadLimits lenient = limits();
+    lenient.empty_target_is_root = true;
+    ParsedRequest p;
+    p.result = parse_request(text, lenient, p.storage, p.request);
+    REQUIRE(p.result.done());
+    CHECK(p.request.target == "/");
+    CHECK(p.request.path == "/");
+    CHECK(p.request.query.empty());
+}

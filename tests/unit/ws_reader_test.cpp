@@ -306,7 +306,7 @@ std::vector<Ev> all_ways(Role role, const Bytes& bytes, uint64_t limit = 0,
     int differ = (whole == bytewise) ? 0 : 1;
     for (uint64_t seed = 1; seed <= 6; ++seed) {
         Reader r(o);
-        const std::vector<Ev> ring = messages(run_ring(r, bytes, seed, 140 + seed * 7, &c), &bad);
+        const std::vector<Ev> ring = messages(run_ring(r, bytes, seed, static_cast<size_t>(140 + seed * 7), &c), &bad);
         if (!(ring == whole)) ++differ;
     }
     differ += c.violations + bad;
@@ -1262,7 +1262,7 @@ TW_TEST(ws_reader_equivalence_ring_wraps_through_headers_and_controls) {
         for (uint64_t seed = 1; seed < 5; ++seed) {
             Contract c;
             Reader reader(o);
-            const std::vector<Ev> ring = run_ring(reader, b, seed, kMaxNeed + seed, &c);
+            const std::vector<Ev> ring = run_ring(reader, b, seed, static_cast<size_t>(kMaxNeed + seed), &c);
             CHECK(messages(ring) == whole);
             CHECK_EQ(c.violations, 0);
             CHECK(c.linearised > 10);
