@@ -27,6 +27,7 @@ EXTRA_TESTS=(
     tests/interop/run_ws_interop.sh      # ws_echo_server/client against python3-websockets and node ws
     tests/interop/run_tickcat_interop.sh # tickcat against nanocat: patterns both ways, output formats, exit statuses
     tests/soak/run_soak.sh               # every protocol family for seconds, payloads verified, under injected faults
+    tests/bench_smoke.sh                 # samples/bench/run.sh --quick still produces its report and charts (no speed checks)
     tests/cross/run_qemu.sh              # unit + loopback suites on s390x (big-endian), aarch64, armhf (32-bit) under qemu-user
     tests/footprint/size_table.sh        # each protocol set builds (-Os) and works on the device profile; code sizes
     tests/mbedtls_source_check.sh        # mbedTLS 3.6 built from Debian's source with a fixed heap: suite + zero allocation with TLS

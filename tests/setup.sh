@@ -22,6 +22,7 @@ packages=(
     nodejs npm                 # Node.js WebSocket peer (ws) and browser driver
     chromium chromium-driver   # browser tests
     valgrind                   # memory checks and instruction counts
+    libwebsockets-dev gnuplot-nox # samples/bench/run.sh: the libwebsockets peer, the report's charts
     dpkg-dev                   # dpkg-source: unpacks mbedTLS's Debian source (tests/mbedtls_source.sh)
     mingw-w64 wine wine64      # the Windows back end: cross-compiled, tests run under wine
 )

@@ -2,6 +2,7 @@
 //
 //     ws_echo_server --port 9001 [--max-message BYTES] [--stream] [--max-conns N] [--block-size B]
 //                    [--tls-cert FILE --tls-key FILE]      (then wss://)
+//                    [--required-memory]   (print Context::required_memory for these flags, exit)
 //
 // Every message comes back with its opcode. Whole-message mode (the default) assembles each
 // message (up to --max-message, default 16 MiB) and echoes it in frames that fit the tx ring;
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     int port = 9001;
     uint64_t max_message = 16u << 20;
     bool stream = false;
+    bool print_memory = false;
     sample::TlsFlags tls;
     Config cfg;
     cfg.max_connections = 16384;
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--port") && has_value) port = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--max-message") && has_value) max_message = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--stream")) stream = true;
+        else if (!std::strcmp(argv[i], "--required-memory")) print_memory = true;  // for samples/bench/run.sh
         else if (!std::strcmp(argv[i], "--max-conns") && has_value) cfg.max_connections = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--block-size") && has_value) cfg.ring_block_size = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!tls.parse(argc, argv, i)) {
@@ -89,6 +92,10 @@ int main(int argc, char** argv) {
     }
     cfg.message_slot_size = stream ? 4096 : static_cast<uint32_t>(max_message);
     if (tls.serving()) tls.apply(cfg, 1024);
+    if (print_memory) {
+        std::printf("required_memory=%zu max_connections=%u\n", Context::required_memory(cfg), cfg.max_connections);
+        return 0;
+    }
     Context ctx;
     Error e = ctx.init(cfg);
     if (e != Error::Ok) {

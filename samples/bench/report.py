@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+"""report.py OUT: turns the raw lines samples/bench/run.sh wrote to OUT/raw/ into OUT/REPORT.md and
+the PNG charts beside it (gnuplot). Every figure is a median of the repetitions, with min and max;
+every ratio compares runs of the same sitting."""
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+OUT = sys.argv[1]
+RAW = os.path.join(OUT, "raw")
+
+LIB_NAMES = {
+    "raw": "raw loopback (raw_echo)",
+    "tickwire_tcp": "tickwire TCP (tcp_echo_server)",
+    "tickwire": "tickwire WebSocket (ws_echo_server)",
+    "lws": "libwebsockets (lws_echo)",
+    "node": "node + ws (ws_echo.js)",
+    "nanomsg": "nanomsg",
+    "nng": "NNG",
+    "openssl": "OpenSSL (s_time -> s_server)",
+}
+WS_SCEN = {
+    "lat16": ("1 conn x 1 in flight, 16 B", "p50_us", "p50 µs", False),
+    "small16": ("100 conns x 32 in flight, 16 B", "msgs_per_s", "msg/s", True),
+    "msg1k": ("100 conns x 16 in flight, 1 KiB", "msgs_per_s", "msg/s", True),
+    "big64k": ("10 conns x 4 in flight, 64 KiB", "mb_per_s", "MB/s", True),
+    "huge1m": ("4 conns x 2 in flight, 1 MiB", "mb_per_s", "MB/s", True),
+}
+SIZES = {"small16": 16, "msg1k": 1024, "big64k": 65536, "huge1m": 1048576}
+# The Sockety reference's own published figures (sockety-js benchmark, Node.js), quoted, not measured.
+SOCKETY_QUOTED = {
+    "Heartbeat": 1_700_000,
+    "No response": 410_000,
+    "Short response (code)": 250_000,
+    "Regular response": 190_000,
+    "1MB data (memory)": 1_900,
+    "4MB data (memory)": 500,
+}
+
+
+def read_machine():
+    m = {}
+    path = os.path.join(RAW, "machine.txt")
+    if os.path.exists(path):
+        for line in open(path):
+            if ": " in line:
+                k, v = line.rstrip("\n").split(": ", 1)
+                m[k] = v
+    return m
+
+
+def read_runs():
+    runs = []
+    path = os.path.join(RAW, "runs.txt")
+    if not os.path.exists(path):
+        return runs
+    for line in open(path):
+        d = {}
+        for tok in line.split():
+            if "=" in tok:
+                k, v = tok.split("=", 1)
+                d.setdefault(k, v)
+        runs.append(d)
+    return runs
+
+
+MACHINE = read_machine()
+RUNS = read_runs()
+
+
+def values(fam, lib, scen, key, ok_only=True):
+    out = []
+    for r in RUNS:
+        if r.get("fam") == fam and r.get("lib") == lib and r.get("scen") == scen and key in r:
+            if ok_only and r.get("errors", "0") not in ("0",) and fam != "sp":
+                continue
+            try:
+                out.append(float(r[key]))
+            except ValueError:
+                pass
+    return out
+
+
+def med(v):
+    return statistics.median(v) if v else None
+
+
+def fmt(v):
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def fmt_range(v):
+    if not v:
+        return "—"
+    if len(v) == 1:
+        return fmt(v[0])
+    return f"{fmt(med(v))} ({fmt(min(v))}–{fmt(max(v))})"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}x"
+
+
+def noise(a, b):
+    """A note when two medians differ by less than the run-to-run noise of this kind of machine."""
+    return " (within the noise: under 5%)" if a and b and abs(a / b - 1) < 0.05 else ""
+
+
+def failed_count(fam, lib, scen):
+    return sum(1 for r in RUNS if r.get("fam") == fam and r.get("lib") == lib and r.get("scen") == scen
+               and (r.get("status") == "failed" or r.get("errors", "0") != "0"))
+
+
+def libs_of(fam):
+    seen = []
+    for r in RUNS:
+        if r.get("fam") == fam and r.get("lib") not in seen:
+            seen.append(r.get("lib"))
+    return seen
+
+
+behind = []  # sentences: where tickwire is behind a peer
+lines = []
+w = lines.append
+quick = MACHINE.get("mode", "").startswith("quick")
+
+w("# tickwire benchmark report")
+w("")
+if quick:
+    w("**Smoke figures (`--quick`: 1 run of 1 s per scenario, fewer scenarios).** They show that the")
+    w("benchmarks run; they are too short and too few to quote. Run `samples/bench/run.sh` for figures.")
+    w("")
+w(f"Made by `{MACHINE.get('command', 'samples/bench/run.sh').strip()}` on {MACHINE.get('date', '?')} "
+  f"({MACHINE.get('mode', '?')}; {MACHINE.get('elapsed_s', '?')} s in all).")
+w("")
+w("| machine | |")
+w("|---|---|")
+for k in ("cpu", "cores", "kernel", "compiler", "tickwire", "mbedtls", "openssl", "libwebsockets", "nanomsg", "nng",
+          "node", "ws", "gnuplot", "programs"):
+    w(f"| {k} | {MACHINE.get(k, '?')} |")
+if MACHINE.get("note"):
+    w(f"| note | {MACHINE['note']} |")
+w(f"| load average before / after | {MACHINE.get('load_before', '?')} / {MACHINE.get('load_after', '?')} |")
+w("")
+w("Server pinned to CPU 0, client to CPU 1 (`taskset`); each cell is the median of the repetitions, "
+  "with (min–max) when there were several. The 1-minute load average at the start of each run is in "
+  "`raw/runs.txt`. On a shared machine wall-clock rates follow the share of the cores a process got; the "
+  "server CPU time per message (µs/msg) depends much less on it.")
+w("")
+
+# --- WebSocket echo --------------------------------------------------------------------------------
+others = [float(r["machine_busy_cpus"]) - float(r["client_cpu"]) - float(r["server_cpu"]) for r in RUNS
+          if r.get("fam") == "ws" and "machine_busy_cpus" in r and "client_cpu" in r and "server_cpu" in r]
+if others:
+    if med(others) > 0.5:
+        w(f"> **Warning: the machine was busy with other work during this sitting** (median {med(others):.2f} of "
+          f"{MACHINE.get('cores', '?')} CPUs taken by other processes while we measured). Our client and server got "
+          "only part of their cores, so every absolute rate below is depressed, and by different amounts for "
+          "different runs; treat the ratios as indicative and prefer the CPU time per message.")
+        w("")
+    w(f"**Other work on the machine during the WebSocket runs:** median {max(0.0, med(others)):.2f} CPUs, "
+      f"max {max(0.0, max(others)):.2f} CPUs (whole-machine busy time from /proc/stat in the measured window, "
+      f"minus our client and server processes; loopback softirq work charged to no process counts as other; the machine has {MACHINE.get('cores', '?')}). Above ~0.3 the absolute rates are depressed; "
+      "the ratios of one sitting and the CPU time per message hold up better.")
+    w("")
+
+w("## WebSocket echo")
+w("")
+w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire inside): each connection keeps "
+  "its messages in flight and checks every echoed byte; the next message leaves when an echo is complete. "
+  "`raw_echo` and `tcp_echo_server` are plain TCP echo (the client runs `--raw`: a message is the same "
+  "number of echoed bytes, no framing): the loopback limit and tickwire's TCP layer on its own.")
+w("")
+ws_libs = libs_of("ws")
+for scen, (desc, key, unit, higher) in WS_SCEN.items():
+    if not any(values("ws", l, scen, key) for l in ws_libs):
+        continue
+    w(f"### {scen}: {desc}")
+    w("")
+    w("| server | msg/s | MB/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/msg | vs raw | tickwire WS vs this | failed runs |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    raw_m = med(values("ws", "raw", scen, key))
+    tw_m = med(values("ws", "tickwire", scen, key))
+    tw_cpu = [c / mm * 1e6 for c, mm in zip(values('ws', 'tickwire', scen, 'server_cpu'),
+                                            values('ws', 'tickwire', scen, 'msgs_per_s')) if mm > 0]
+    for lib in ws_libs:
+        msgs = values("ws", lib, scen, "msgs_per_s")
+        cpu = values("ws", lib, scen, "server_cpu")
+        cpu_per = [c / m * 1e6 for c, m in zip(cpu, msgs) if m > 0]
+        m = med(values("ws", lib, scen, key))
+        cells = []
+        for k in ("msgs_per_s", "mb_per_s", "p50_us", "p99_us", "p999_us"):
+            v = values("ws", lib, scen, k)
+            cells.append(f"**{fmt_range(v)}**" if k == key else fmt(med(v)))
+        w(f"| {LIB_NAMES.get(lib, lib)} | " + " | ".join(cells) + f" | {fmt(med(cpu_per))} | {ratio(m, raw_m)} | "
+          f"{ratio(tw_m, m) if lib != 'tickwire' else ''} | {failed_count('ws', lib, scen)} |")
+        if lib in ("lws", "node") and m is not None and tw_m is not None:
+            worse = tw_m < m if higher else tw_m > m
+            if worse:
+                behind.append(f"WebSocket {scen}: tickwire {fmt(tw_m)} {unit} vs {LIB_NAMES[lib]} {fmt(m)} {unit} "
+                              f"({ratio(tw_m, m)}){noise(tw_m, m)}.")
+            if cpu_per and tw_cpu and med(tw_cpu) > med(cpu_per):
+                behind.append(f"WebSocket {scen}: tickwire's server spends more CPU per message "
+                              f"({fmt(med(tw_cpu))} µs) than {LIB_NAMES[lib]} ({fmt(med(cpu_per))} µs)"
+                              f"{noise(med(tw_cpu), med(cpu_per))}.")
+    w("")
+    w(f"The bold column is the scenario's figure (median, with min–max over the runs).")
+    if higher:
+        w(f"Ratios are of the medians ({unit}): above 1 the row's server is faster than raw / tickwire is faster than it.")
+    else:
+        w("Ratios are of the p50 latencies: above 1 the row's server is slower than raw / tickwire is slower than it.")
+    w("")
+
+# --- TLS --------------------------------------------------------------------------------------------
+tls_rows = [s for s in ("ws1k", "wss1k", "ws1m", "wss1m") if values("tls", "tickwire", s, "msgs_per_s")]
+if tls_rows or values("tls", "tickwire", "hs", "handshakes_per_s"):
+    w("## TLS (tickwire ws:// vs wss://, full handshakes)")
+    w("")
+    w("Client: tickwire's `ws_load` (the neutral C client speaks no TLS), server `ws_echo_server` with and "
+      "without `--tls-cert`; mbedTLS on both sides. Handshakes: `tls_handshakes -c 1` against "
+      "`tcp_echo_server --tls-cert` (full handshakes, certificate verified), and OpenSSL's `s_time -new` "
+      "against `s_server -www` as the reference, same certificate (EC P-256).")
+    w("")
+    w("| scenario | ws:// msg/s | wss:// msg/s | wss / ws | ws:// MB/s | wss:// MB/s |")
+    w("|---|---|---|---|---|---|")
+    for size, label in (("1k", "echo 1 KiB, 100 conns x 16"), ("1m", "echo 1 MiB, 4 conns x 2")):
+        a, b = values("tls", "tickwire", "ws" + size, "msgs_per_s"), values("tls", "tickwire", "wss" + size, "msgs_per_s")
+        if a or b:
+            w(f"| {label} | {fmt_range(a)} | {fmt_range(b)} | {ratio(med(b), med(a))} | "
+              f"{fmt(med(values('tls', 'tickwire', 'ws' + size, 'mb_per_s')))} | "
+              f"{fmt(med(values('tls', 'tickwire', 'wss' + size, 'mb_per_s')))} |")
+    hs_t, hs_o = values("tls", "tickwire", "hs", "handshakes_per_s"), values("tls", "openssl", "hs", "handshakes_per_s")
+    w("")
+    w("| full handshakes, one at a time | handshakes/s | |")
+    w("|---|---|---|")
+    w(f"| tickwire client -> tickwire server | {fmt_range(hs_t)} | {ratio(med(hs_t), med(hs_o))} of OpenSSL |")
+    w(f"| OpenSSL s_time -> s_server | {fmt_range(hs_o)} | |")
+    w("")
+    if med(hs_t) is not None and med(hs_o) is not None and med(hs_t) < med(hs_o):
+        behind.append(f"TLS handshakes: {fmt(med(hs_t))}/s vs OpenSSL's {fmt(med(hs_o))}/s ({ratio(med(hs_t), med(hs_o))}); "
+                      "mbedTLS 2.28's bignum code is most of it (samples/ws_load/README.md).")
+    wr = ratio(med(values("tls", "tickwire", "wss1k", "msgs_per_s")), med(values("tls", "tickwire", "ws1k", "msgs_per_s")))
+    if wr != "—":
+        behind.append(f"TLS bulk data: wss:// runs at {wr} of ws:// for 1 KiB messages (mbedTLS 2.28's AEAD speed).")
+
+# --- message sockets ------------------------------------------------------------------------------
+sp_libs = [l for l in ("tickwire", "nanomsg", "nng") if l in libs_of("sp")]
+w("## Message sockets (SP: push/pull, req/rep over TCP)")
+w("")
+if "sp_not_built" in MACHINE:
+    w(f"Not built: `{MACHINE['sp_not_built']}` is missing (it comes with `samples/sp_bench/`), so this section "
+      "was skipped.")
+    w("")
+else:
+    w("Programs: `sp_bench` (tickwire, one thread) and `samples/sp_bench/peer/sp_peer_bench.c` on libnanomsg "
+      "and libnng, with the roles and arguments of `samples/sp_bench/compare.sh`; receiver / server on CPU 0. "
+      "Push/pull figures are the receiver's; req/rep figures the requester's (16 requesters: tickwire 16 REQ "
+      "sockets in one thread, nanomsg / NNG 16 threads).")
+    w("")
+    sp_names = {"tickwire": "tickwire (sp_bench)", "nanomsg": "nanomsg", "nng": "NNG"}
+    w("| scenario | unit | " + " | ".join(sp_names[l] for l in sp_libs) + " | " +
+      " | ".join(f"tickwire / {l}" for l in sp_libs if l != "tickwire") + " |")
+    w("|---|---|" + "---|" * len(sp_libs) + "---|" * (len(sp_libs) - 1))
+    sp_rows = [
+        ("pushpull-16", "msgs_per_s", "msg/s", True), ("pushpull-16", "cpu_us_per_msg", "recv CPU µs/msg", False),
+        ("pushpull-1024", "msgs_per_s", "msg/s", True), ("pushpull-1024", "cpu_us_per_msg", "recv CPU µs/msg", False),
+        ("pushpull-65536", "MB_per_s", "MB/s", True), ("pushpull-65536", "cpu_us_per_msg", "recv CPU µs/msg", False),
+        ("reqrep-1", "rt_per_s", "round trips/s", True), ("reqrep-1", "p50_us", "p50 µs", False),
+        ("reqrep-1", "p99_us", "p99 µs", False), ("reqrep-16", "rt_per_s", "round trips/s", True),
+        ("reqrep-16", "p50_us", "p50 µs", False),
+    ]
+    for scen, key, unit, higher in sp_rows:
+        vals = {l: values("sp", l, scen, key) for l in sp_libs}
+        if not any(vals.values()):
+            continue
+        t = med(vals.get("tickwire", []))
+        w(f"| {scen} | {unit} | " + " | ".join(fmt_range(vals[l]) for l in sp_libs) + " | " +
+          " | ".join(ratio(t, med(vals[l])) for l in sp_libs if l != "tickwire") + " |")
+        for l in sp_libs:
+            if l == "tickwire" or t is None or med(vals[l]) is None:
+                continue
+            if (higher and t < med(vals[l])) or (not higher and t > med(vals[l])):
+                behind.append(f"SP {scen} {unit}: tickwire {fmt(t)} vs {LIB_NAMES[l]} {fmt(med(vals[l]))}"
+                              f"{noise(t, med(vals[l]))}.")
+    raw = values("sp", "raw", "rawtcp-16", "p50_us")
+    if raw:
+        w("")
+        w(f"Raw TCP echo, 16 B, one in flight (the floor for req/rep with 1 requester): p50 {fmt_range(raw)} µs; "
+          f"tickwire req/rep p50 is {ratio(med(values('sp', 'tickwire', 'reqrep-1', 'p50_us')), med(raw))} of it.")
+    w("")
+
+# --- Sockety -----------------------------------------------------------------------------------------
+w("## Sockety")
+w("")
+if "sockety_not_built" in MACHINE:
+    w(f"Not built: `{MACHINE['sockety_not_built']}` is missing (it comes with `samples/sockety/`), so this "
+      "section was skipped.")
+    w("")
+else:
+    rows = {}
+    for fn in sorted(os.listdir(RAW)):
+        if not fn.startswith("sockety_rep"):
+            continue
+        for line in open(os.path.join(RAW, fn)):
+            m = re.match(r"^ (.{37})\s*([\d.]+)%\s+([\d,]+)\s+[\d,]+\s+(\S+)\s+(\S+)\s+(\S+)", line)
+            if not m:
+                continue
+            name = m.group(1).strip()
+            rows.setdefault(name, {"qps": [], "succ": [], "avg": []})
+            rows[name]["qps"].append(float(m.group(3).replace(",", "")))
+            rows[name]["succ"].append(float(m.group(2)))
+            rows[name]["avg"].append(m.group(5))
+    w("`sockety_bench` (tickwire's Sockety client and server, the reference benchmark's scenarios; it forks its "
+      "server and clients itself, so they share CPUs 0 and 1). The last columns are **quoted** from the "
+      "reference's published table (sockety-js, Node.js, another machine): not measured here, shown for scale.")
+    w("")
+    w("| scenario | success % | queries/s | avg latency | reference Node.js (quoted) | tickwire / quoted |")
+    w("|---|---|---|---|---|---|")
+    for name, d in rows.items():
+        q = SOCKETY_QUOTED.get(name)
+        w(f"| {name} | {fmt(min(d['succ']))} | {fmt_range(d['qps'])} | {d['avg'][len(d['avg']) // 2]} | "
+          f"{'~' + format(q, ',') + '/s' if q else '—'} | {ratio(med(d['qps']), q) if q else '—'} |")
+        if q and med(d["qps"]) < q:
+            behind.append(f"Sockety {name}: {fmt(med(d['qps']))}/s here vs the reference's quoted ~{q:,}/s "
+                          "(different machine; indicative only).")
+    if not rows:
+        w("| (no rows: sockety_bench failed, see raw/sockety.err) | | | | | |")
+    w("")
+
+# --- memory ------------------------------------------------------------------------------------------
+mem_libs = libs_of("mem")
+if mem_libs:
+    n = next((r.get("conns") for r in RUNS if r.get("fam") == "mem" and r.get("conns")), "?")
+    w(f"## Memory: {n} idle WebSocket connections")
+    w("")
+    w("A fresh server per run; `echo_load --idle` opens the connections (handshake included), waits 1 s and "
+      "reads the server's RSS. Bytes per connection = RSS growth / connections (user space only: the "
+      "kernel's socket buffers are not in RSS).")
+    w("")
+    w("| server | bytes per idle connection (RSS growth) | whole RSS / connections | RSS before KB | RSS after KB | open |")
+    w("|---|---|---|---|---|---|")
+    for lib in mem_libs:
+        whole = [a * 1024 / o for a, o in zip(values("mem", lib, "idle", "rss_after_kb"), values("mem", lib, "idle", "open")) if o]
+        w(f"| {LIB_NAMES.get(lib, lib)} | {fmt_range(values('mem', lib, 'idle', 'bytes_per_conn'))} | {fmt(med(whole))} | "
+          f"{fmt(med(values('mem', lib, 'idle', 'rss_before_kb')))} | {fmt(med(values('mem', lib, 'idle', 'rss_after_kb')))} | "
+          f"{fmt(med(values('mem', lib, 'idle', 'open')))} |")
+    req = med(values("mem", "tickwire", "idle", "required_memory"))
+    after = med(values("mem", "tickwire", "idle", "rss_after_kb"))
+    per = med(values("mem", "tickwire", "idle", "bytes_per_conn"))
+    if req:
+        w("")
+        w(f"tickwire's formula (`Context::required_memory` for `ws_echo_server`'s Config: "
+          f"{fmt(med(values('mem', 'tickwire', 'idle', 'max_connections')))} connection slots, 1024 ring blocks of "
+          f"256 KiB, 16 message slots of 16 MiB) is {req / 2**20:,.0f} MiB of address space, taken once at start-up; "
+          f"measured RSS with the idle connections open: {fmt(after / 1024 if after else None)} MiB, because ring "
+          "blocks and message slots are touched only while data flows. Per connection the formula says 232 bytes "
+          f"(README, Memory); measured: {fmt(per)} bytes of RSS growth per idle connection. The measured growth "
+          "can be below the formula's figure: the connection table for all slots is part of the arena from "
+          "start-up, so pages of it that init() already touched count in the RSS before the connections "
+          "open.")
+    for lib in mem_libs:
+        pm = med(values("mem", lib, "idle", "bytes_per_conn"))
+        if lib in ("lws", "node") and pm is not None and per is not None and per > pm:
+            behind.append(f"Memory: {fmt(per)} B per idle connection vs {LIB_NAMES[lib]} {fmt(pm)} B.")
+    w("")
+
+# --- charts ------------------------------------------------------------------------------------------
+charts = []
+
+
+def gnuplot(name, script):
+    path = os.path.join(OUT, name)
+    try:
+        r = subprocess.run(["gnuplot"], input=f"set terminal pngcairo size 900,500 font 'sans,10' noenhanced\nset output '{path}'\n"
+                           + script, text=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f"report: gnuplot failed: {e}", file=sys.stderr)
+        return False
+    if r.returncode != 0 or not os.path.exists(path):
+        print(f"report: gnuplot failed for {name}: {r.stderr}", file=sys.stderr)
+        return False
+    return True
+
+
+# throughput by message size, one line per library
+sizes = [s for s in SIZES if any(values("ws", l, s, "mb_per_s") for l in ws_libs)]
+if sizes:
+    dat = os.path.join(RAW, "throughput.dat")
+    with open(dat, "w") as f:
+        f.write("size " + " ".join(ws_libs) + "\n")
+        for s in sizes:
+            f.write(f"{SIZES[s]} " + " ".join(fmt(med(values('ws', l, s, 'mb_per_s'))).replace(",", "").replace("—", "NaN")
+                                               for l in ws_libs) + "\n")
+    plots = ", ".join(f"'{dat}' using 1:{i + 2} with linespoints lw 2 title '{LIB_NAMES.get(l, l)}'"
+                      for i, l in enumerate(ws_libs))
+    if gnuplot("throughput.png", "set title 'Echo throughput by message size (MB/s of payload, one direction)'\n"
+               "set logscale xy\nset xlabel 'message size (bytes)'\nset ylabel 'MB/s'\nset key right bottom box opaque\n"
+               "set xrange [8:2097152]\n"
+               "set grid\nset datafile missing 'NaN'\nset xtics ('16' 16, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
+               f"plot {plots}\n"):
+        charts.append(("throughput.png", "Echo throughput by message size, per server (log scales)"))
+
+# latency percentiles (lat16)
+lat_libs = [l for l in ws_libs if values("ws", l, "lat16", "p50_us")]
+if lat_libs:
+    dat = os.path.join(RAW, "latency.dat")
+    with open(dat, "w") as f:
+        for l in lat_libs:
+            f.write(f"\"{LIB_NAMES.get(l, l).split(' (')[0]}\" " + " ".join(
+                str(med(values("ws", l, "lat16", k))) for k in ("p50_us", "p99_us", "p999_us")) + "\n")
+    if gnuplot("latency.png", "set title 'Round-trip latency, 16 B, 1 connection x 1 in flight (µs, log scale)'\n"
+               "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+               "set logscale y\nset ylabel 'µs'\nset grid ytics\nset key left top\nset xtics noenhanced\n"
+               f"plot '{dat}' using 2:xtic(1) title 'p50', '' using 3 title 'p99', '' using 4 title 'p99.9'\n"):
+        charts.append(("latency.png", "Latency percentiles at 16 B, one message in flight"))
+
+# memory per idle connection
+if mem_libs:
+    dat = os.path.join(RAW, "memory.dat")
+    with open(dat, "w") as f:
+        for l in mem_libs:
+            v = med(values("mem", l, "idle", "bytes_per_conn"))
+            f.write(f"\"{LIB_NAMES.get(l, l).split(' (')[0]}\" {v if v is not None else 'NaN'}\n")
+    if gnuplot("memory.png", "set title 'Server RSS per idle WebSocket connection (bytes)'\n"
+               "set style data histograms\nset style fill solid 0.8 border -1\nset boxwidth 0.6\n"
+               "set ylabel 'bytes'\nset grid ytics\nset xtics noenhanced\nset yrange [0:*]\n"
+               f"plot '{dat}' using 2:xtic(1) notitle, '' using 0:2:(sprintf('%.0f', $2)) with labels offset 0,1 notitle\n"):
+        charts.append(("memory.png", "RSS per idle connection"))
+
+if charts:
+    w("## Charts")
+    w("")
+    for fn, cap in charts:
+        w(f"![{cap}]({fn})")
+        w("")
+
+# --- where tickwire is behind ------------------------------------------------------------------------
+w("## Where tickwire is behind")
+w("")
+if behind:
+    for b in behind:
+        w(f"- {b}")
+else:
+    w("- Nowhere in this sitting's medians (each peer was measured in the same run).")
+w("")
+w("Every ratio above compares medians from this one sitting; absolute numbers move 5–15% between runs on "
+  "this kind of VM, and more when other work shares the machine (see the load averages).")
+
+with open(os.path.join(OUT, "REPORT.md"), "w") as f:
+    f.write("\n".join(lines) + "\n")
+print(f"report: {os.path.join(OUT, 'REPORT.md')}, {len(charts)} charts")
