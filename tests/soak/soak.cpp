@@ -1,14 +1,16 @@
 // tickwire_soak: thousands of connections of every protocol family, random sizes, for a given time, every
 // payload verified end to end; memory must not move.
 //
-//     tickwire_soak [--seconds S] [--tcp N] [--ws N] [--sp N] [--max-size B] [--churn K] [--seed X]
+//     tickwire_soak [--seconds S] [--tcp N] [--ws N] [--sp N] [--sockety N] [--max-size B] [--churn K] [--seed X]
 //          [--faults SEED [--resets PERMILLE]]
 //
 // One thread, two Contexts (servers and clients) in one loop. Each client keeps one record in
 // flight (record.hpp: sequence number, length, checksum), the server echoes it, the client checks
 // it and sends the next; every `churn` records (random around K) a client closes and a new one
 // dials, so accepts and closes run all the time. Families: raw TCP (a byte stream, reassembled),
-// WebSocket (whole binary messages), SP (REQ sockets against REP sockets, 15 per REP).
+// WebSocket (whole binary messages), SP (REQ sockets against REP sockets, 15 per REP), Sockety
+// (an "echo" message with the record as its data, answered by a response with the same data and
+// matched by UUID).
 //
 // --faults turns on the platform layer's deterministic fault injection (a test hook, not public
 // API): reads and writes cut to one byte and EAGAIN at random, which must change nothing; with
@@ -25,6 +27,7 @@
 #include <cstring>
 #include <unistd.h>
 
+#include <tickwire/sockety.hpp>
 #include <tickwire/sp.hpp>
 #include <tickwire/tickwire.hpp>
 
@@ -36,12 +39,15 @@ using soak::Verdict;
 
 namespace {
 
-enum class Family : uint8_t { Tcp, Ws, Sp, Count_ };
-const char* family_name(Family f) { return f == Family::Tcp ? "tcp" : f == Family::Ws ? "ws" : "sp"; }
+enum class Family : uint8_t { Tcp, Ws, Sp, Sockety, Count_ };
+const char* family_name(Family f) {
+    return f == Family::Tcp ? "tcp" : f == Family::Ws ? "ws" : f == Family::Sp ? "sp" : "sockety";
+}
 
 struct Options {
     int seconds = 60;
     uint32_t tcp = 1000, ws = 1000, sp = 30;  // a Context holds at most 32 SP sockets
+    uint32_t sockety = 500;
     uint32_t max_size = 8000;
     uint32_t churn = 200;
     uint64_t seed = 1;
@@ -74,7 +80,10 @@ struct Client {
 // A server connection's echo that did not fit its tx ring yet.
 struct Pending {
     ReadView view;
+    SocketyView item;   // Sockety: the message's data to answer with
+    Conn item_conn{};   // ... and the connection it came on
     bool active = false;
+    bool sockety = false;
 };
 
 struct Soak {
@@ -87,6 +96,7 @@ struct Soak {
     SpSocket* reps = nullptr;
     uint32_t rep_count = 0;
     Pending* pending = nullptr;
+    uint32_t pending_count = 0;
     Pending** free_pending = nullptr;
     uint32_t free_count = 0;
     size_t max_record = 0;
@@ -95,7 +105,8 @@ struct Soak {
     uint64_t errors[static_cast<int>(Error::Count_)] = {};
     uint64_t rep_dropped = 0;
     uint64_t server_send_errors = 0;
-    char url_tcp[64], url_ws[64];
+    char url_tcp[64], url_ws[64], url_sockety[64];
+    ListenerId sockety_listener{};
     uint16_t* rep_ports = nullptr;
 
     Tally& t(const Client& c) { return tally[static_cast<int>(c.family)]; }
@@ -122,7 +133,7 @@ struct Soak {
         DialOptions d;
         d.reconnect = false;
         d.user = &c;
-        auto r = clients.dial(c.family == Family::Tcp ? url_tcp : url_ws, d);
+        auto r = clients.dial(c.family == Family::Tcp ? url_tcp : c.family == Family::Ws ? url_ws : url_sockety, d);
         if (!r) {
             ++errors[static_cast<int>(r.error)];
             std::fprintf(stderr, "soak: dial: %s\n", to_string(r.error));
@@ -138,9 +149,21 @@ struct Soak {
             c.out_size = soak::make_record(c.out, c.seq, c.len, rng);
         }
         Error e;
-        if (c.family == Family::Sp) e = c.sp->send(c.out, c.out_size);
-        else if (c.family == Family::Ws) e = c.conn.send_binary(c.out, c.out_size);
-        else e = c.conn.send(c.out, c.out_size);
+        if (c.family == Family::Sp) {
+            e = c.sp->send(c.out, c.out_size);
+        } else if (c.family == Family::Sockety) {
+            SocketyDraft draft;
+            draft.action = "echo";
+            draft.data = c.out;
+            draft.data_size = c.out_size;
+            draft.tag = c.id;
+            e = SocketyConn(c.conn).send(draft).error;
+            if (e == Error::NoMessageSlot) e = Error::WouldBlock;  // a slot frees as others finish
+        } else if (c.family == Family::Ws) {
+            e = c.conn.send_binary(c.out, c.out_size);
+        } else {
+            e = c.conn.send(c.out, c.out_size);
+        }
         c.send_pending = e == Error::WouldBlock;
         if (e == Error::Ok) c.waiting = true;
         else if (e != Error::WouldBlock) ++errors[static_cast<int>(e)];
@@ -178,7 +201,23 @@ struct Soak {
         else send_next(c);
     }
 
+    // Sockety: the response's data (whole: Config::sockety.whole_data_max) is the echoed record.
+    void read_sockety_client(Client& c) {
+        SocketyConn sc(c.conn);
+        SocketyView v;
+        for (;;) {
+            const Read r = sc.try_read(v);
+            if (r == Read::NoData || r == Read::Closed) return;
+            if (v.kind == SocketyKind::Data && v.is_response) on_record(c, v.data, v.size);
+            v.release();
+        }
+    }
+
     void read_client(Client& c) {
+        if (c.family == Family::Sockety) {
+            read_sockety_client(c);
+            return;
+        }
         ReadView v;
         for (;;) {
             const Read r = c.conn.try_read(v);
@@ -233,6 +272,7 @@ struct Soak {
     void poll_sp_clients() {
         for (uint32_t i = 0; i < count; ++i) {
             Client& c = all[i];
+            if (c.family == Family::Sockety && c.send_pending) send_next(c);
             if (c.family != Family::Sp) continue;
             SpMessage m;
             while (c.sp->try_read(m) == Read::Message) {
@@ -245,9 +285,37 @@ struct Soak {
 
     // --- servers --------------------------------------------------------------------------
     // Echoes what a server connection received; a view that did not fit waits for Writable.
+    // Sockety: each message's data comes back as the data of a response to it.
+    void echo_sockety(Conn c, Pending& p) {
+        SocketyConn sc(c);
+        for (;;) {
+            if (!p.active) {
+                const Read r = sc.try_read(p.item);
+                if (r == Read::NoData || r == Read::Closed) return;
+                if (p.item.kind != SocketyKind::Data || p.item.is_response || !p.item.last) {
+                    p.item.release();
+                    continue;
+                }
+                p.active = true;
+            }
+            SocketyDraft answer;
+            answer.data = p.item.data;
+            answer.data_size = p.item.size;
+            const Error e = sc.respond(p.item.id, answer).error;
+            if (e == Error::WouldBlock || e == Error::NoMessageSlot) return;  // again later
+            if (e != Error::Ok) ++server_send_errors;
+            p.item.release();
+            p.active = false;
+        }
+    }
+
     void echo(Conn c) {
         auto* p = static_cast<Pending*>(c.user());
         if (!p) return;
+        if (p->sockety) {
+            echo_sockety(c, *p);
+            return;
+        }
         for (;;) {
             if (!p->active) {
                 const Read r = c.try_read(p->view);
@@ -273,8 +341,14 @@ struct Soak {
     void server_event(const Event& ev) {
         switch (ev.type) {
         case EventType::Accepted:
-            if (free_count) ev.conn.set_user(free_pending[--free_count]);
-            else (void)ev.conn.abort();
+            if (free_count) {
+                Pending* p = free_pending[--free_count];
+                p->sockety = ev.listener == sockety_listener;
+                p->item_conn = ev.conn;
+                ev.conn.set_user(p);
+            } else {
+                (void)ev.conn.abort();
+            }
             break;
         case EventType::Data:
         case EventType::Writable: echo(ev.conn); break;
@@ -282,6 +356,7 @@ struct Soak {
             auto* p = static_cast<Pending*>(ev.conn.user());
             if (p) {
                 p->view.release();
+                p->item.release();
                 p->active = false;
                 free_pending[free_count++] = p;
             }
@@ -291,6 +366,12 @@ struct Soak {
         }
         default: break;
         }
+    }
+
+    // Sockety answers held for want of a message slot get no Writable event: retried here.
+    void retry_sockety_answers() {
+        for (uint32_t i = 0; i < pending_count; ++i)
+            if (pending[i].sockety && pending[i].active) echo_sockety(pending[i].item_conn, pending[i]);
     }
 
     void poll_sp_servers() {
@@ -312,6 +393,7 @@ struct Soak {
         Event ev;
         while (servers.next_event(ev)) server_event(ev);
         poll_sp_servers();
+        retry_sockety_answers();
         while (clients.next_event(ev)) client_event(ev);
         poll_sp_clients();
     }
@@ -344,6 +426,7 @@ bool parse(int argc, char** argv, Options& o) {
         else if (!std::strcmp(argv[i], "--tcp") && v) o.tcp = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--ws") && v) o.ws = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--sp") && v) o.sp = static_cast<uint32_t>(std::atoi(argv[++i]));
+        else if (!std::strcmp(argv[i], "--sockety") && v) o.sockety = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--max-size") && v) o.max_size = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--churn") && v) o.churn = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--seed") && v) o.seed = std::strtoull(argv[++i], nullptr, 10);
@@ -359,13 +442,13 @@ bool parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
     static Soak s;
     if (!parse(argc, argv, s.opt)) {
-        std::fprintf(stderr, "usage: %s [--seconds S] [--tcp N] [--ws N] [--sp N<=32] [--max-size B<=8000] "
+        std::fprintf(stderr, "usage: %s [--seconds S] [--tcp N] [--ws N] [--sp N<=32] [--sockety N] [--max-size B<=8000] "
                              "[--churn K] [--seed X] [--faults SEED [--resets PERMILLE]]\n", argv[0]);
         return 2;
     }
     const Options& o = s.opt;
     s.rng = soak::Rng(o.seed);
-    s.count = o.tcp + o.ws + o.sp;
+    s.count = o.tcp + o.ws + o.sp + o.sockety;
     s.rep_count = o.sp ? (o.sp + 14) / 15 : 0;
     s.max_record = soak::kHeaderSize + o.max_size;
 
@@ -373,13 +456,18 @@ int main(int argc, char** argv) {
     // at once, so a busy second makes reads wait for blocks (and must lose nothing).
     Config cfg;
     cfg.max_connections = s.count + 64;
-    cfg.max_listeners = 2 + s.rep_count;
+    cfg.max_listeners = 3 + s.rep_count;
     cfg.max_dialers = s.count + 16;
     cfg.ring_block_size = 16 * 1024;
     cfg.ring_block_count = s.count / 3 + 64;
     cfg.message_slots = 64;
     cfg.message_slot_size = 16 * 1024;
     cfg.event_queue_size = 4096;
+    cfg.sockety.max_sessions = o.sockety + 16;
+    cfg.sockety.channels = 4;
+    cfg.sockety.send_channels = 4;
+    cfg.sockety.max_in_flight = 8;
+    cfg.sockety.whole_data_max = 16 * 1024;  // a record's data comes whole
     if (!init_prefaulted(s.servers, cfg) || !init_prefaulted(s.clients, cfg)) return 1;
 
     // Start-up allocations of the application: clients, their buffers, the SP sockets.
@@ -389,6 +477,7 @@ int main(int argc, char** argv) {
     s.reqs = new SpSocket[o.sp ? o.sp : 1];
     s.reps = new SpSocket[s.rep_count ? s.rep_count : 1];
     s.pending = new Pending[cfg.max_connections];
+    s.pending_count = cfg.max_connections;
     s.free_pending = new Pending*[cfg.max_connections];
     for (uint32_t i = 0; i < cfg.max_connections; ++i) s.free_pending[s.free_count++] = &s.pending[i];
 
@@ -397,12 +486,16 @@ int main(int argc, char** argv) {
     lo.ws.max_message = s.max_record;
     auto tcp_listener = s.servers.listen("tcp://127.0.0.1:0", lo);
     auto ws_listener = s.servers.listen("ws://127.0.0.1:0/soak", lo);
-    if (!tcp_listener || !ws_listener) {
+    auto sockety_listener = s.servers.listen("sockety://127.0.0.1:0", lo);
+    if (!tcp_listener || !ws_listener || !sockety_listener) {
         std::fprintf(stderr, "soak: cannot listen\n");
         return 1;
     }
     std::snprintf(s.url_tcp, sizeof s.url_tcp, "tcp://127.0.0.1:%u", unsigned{s.servers.listener_port(tcp_listener.value)});
     std::snprintf(s.url_ws, sizeof s.url_ws, "ws://127.0.0.1:%u/soak", unsigned{s.servers.listener_port(ws_listener.value)});
+    std::snprintf(s.url_sockety, sizeof s.url_sockety, "sockety://127.0.0.1:%u",
+                  unsigned{s.servers.listener_port(sockety_listener.value)});
+    s.sockety_listener = sockety_listener.value;
     s.rep_ports = new uint16_t[s.rep_count ? s.rep_count : 1];
     for (uint32_t i = 0; i < s.rep_count; ++i) {
         auto l = s.reps[i].open(s.servers, SpPattern::Rep) == Error::Ok ? s.reps[i].listen("tcp://127.0.0.1:0")
@@ -416,13 +509,13 @@ int main(int argc, char** argv) {
     for (uint32_t i = 0; i < s.count; ++i) {
         Client& c = s.all[i];
         c.id = i;
-        c.family = i < o.tcp ? Family::Tcp : i < o.tcp + o.ws ? Family::Ws : Family::Sp;
+        c.family = i < o.tcp ? Family::Tcp : i < o.tcp + o.ws ? Family::Ws : i < o.tcp + o.ws + o.sp ? Family::Sp : Family::Sockety;
         c.out = buffers + size_t{i} * 2 * s.max_record;
         c.in = c.out + s.max_record;
         if (c.family == Family::Sp) c.sp = &s.reqs[i - o.tcp - o.ws];
     }
-    std::printf("soak: %d s, clients tcp %u, ws %u, sp %u (against %u REP sockets), sizes 0..%u, churn ~%u, seed %llu\n",
-                o.seconds, o.tcp, o.ws, o.sp, s.rep_count, o.max_size, o.churn,
+    std::printf("soak: %d s, clients tcp %u, ws %u, sp %u (against %u REP sockets), sockety %u, sizes 0..%u, churn ~%u, seed %llu\n",
+                o.seconds, o.tcp, o.ws, o.sp, s.rep_count, o.sockety, o.max_size, o.churn,
                 static_cast<unsigned long long>(o.seed));
     std::printf("soak: memory per Context %zu bytes (required_memory)\n", Context::required_memory(cfg));
     std::fflush(stdout);
@@ -539,6 +632,7 @@ int main(int argc, char** argv) {
     if (o.tcp && !s.tally[0].records) all_moved = false;
     if (o.ws && !s.tally[1].records) all_moved = false;
     if (o.sp && !s.tally[2].records) all_moved = false;
+    if (o.sockety && !s.tally[3].records) all_moved = false;
     check(all_moved && records > 0, "every family moved records");
     check(rss_start > 0 && rss_end <= rss_start + 64, "RSS did not grow after the warm-up (within 64 KiB)");
     std::printf("%d passed, %d failed\n", passed, failed);
