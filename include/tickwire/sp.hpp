@@ -73,6 +73,22 @@ struct SpOptions {
     bool raw = false;
     // PAIR1: messages whose hop count exceeds this are dropped (NNG's NNG_OPT_MAXTTL, 8).
     uint8_t max_ttl = 8;
+    // Pipes this socket keeps at once, accepted and dialed together (0: kSpMaxPipes, the most).
+    // A connection accepted beyond it is closed at once (SpCounters::pipes_refused); dial()
+    // beyond it answers NoConnectionSlot.
+    uint8_t max_pipes = 0;
+};
+
+// What a socket did with messages, since open(). Every message a pattern does not deliver or
+// does not send is counted here: backpressure and drops are never silent.
+struct SpCounters {
+    uint64_t sent = 0;             // send()/request()/reply()/send_to() calls that answered Ok
+    uint64_t received = 0;         // messages try_read() handed out
+    uint64_t would_block = 0;      // sends refused with WouldBlock (no pipe had room)
+    uint64_t dropped_in = 0;       // arrived, not delivered by the pattern's rules (SUB filter,
+                                   // stale REQ reply, late survey response, PAIR1 ttl, bad header)
+    uint64_t dropped_out = 0;      // PUB/BUS/SURVEYOR copies a pipe had no room for
+    uint64_t pipes_refused = 0;    // accepted connections closed for SpOptions::max_pipes
 };
 
 // One received message. data/size are the body (SP headers stripped). Valid until release();
@@ -179,6 +195,8 @@ public:
     // Why the last pipe closed (Ok when none closed badly), and how many did.
     Error last_pipe_error() const noexcept;
     uint64_t pipe_failures() const noexcept;
+    // Messages sent, received, refused and dropped (see SpCounters).
+    SpCounters counters() const noexcept;
 
 private:
     friend Error sp_forward(SpSocket& a, SpSocket& b) noexcept;

@@ -82,7 +82,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
         if (size > engine->messages.slot_size()) return Error::TooLarge;
         for (uint32_t todo = live; todo; todo &= todo - 1)
-            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, nullptr, 0, data, size);
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)]))
+                if (send_framed(*s, nullptr, 0, data, size) != Error::Ok) ++counts.dropped_out;
         return Error::Ok;
     }
     case SpPattern::Surveyor: {
@@ -93,7 +94,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         uint8_t hdr[sp::kWordSize];
         sp::write_id_header(survey_id, hdr);
         for (uint32_t todo = live; todo; todo &= todo - 1)
-            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)])) (void)send_framed(*s, hdr, sizeof hdr, data, size);
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)]))
+                if (send_framed(*s, hdr, sizeof hdr, data, size) != Error::Ok) ++counts.dropped_out;
         return Error::Ok;
     }
     case SpPattern::Req: {

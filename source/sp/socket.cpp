@@ -125,6 +125,7 @@ Result<Conn> SpSocket::dial(const char* url) noexcept {
     if (!state_) return Error::NotInitialized;
     SpSocketState& st = *state_;
     st.sweep();
+    if (st.pipes_in_use() >= st.pipe_limit()) return Error::NoConnectionSlot;
     for (uint32_t i = 0; i < kSpMaxPipes; ++i) {
         SpPipe& p = st.pipes[i];
         if (p.conn) continue;
@@ -163,8 +164,10 @@ Read SpSocketState::read(SpMessage& out) noexcept {
             out.request_id = 0;
             if (options.raw ? accept_raw(out) : accept_incoming(out)) {
                 recv_cursor = pi + 1;
+                ++counts.received;
                 return Read::Message;
             }
+            ++counts.dropped_in;
             out.release();  // not for the application (pattern rule): next one
         }
     }
@@ -178,7 +181,7 @@ Error SpSocket::send(const void* data, size_t size) noexcept {
     // A raw socket sends the bytes as they are: header and body are one to it.
     const Error e = state_->options.raw ? state_->route_raw(nullptr, 0, data, size) : state_->route(data, size);
     state_->unstage();  // a large message's copy stays only with the pipes that took it
-    return e;
+    return state_->counted(e);
 }
 
 Result<uint32_t> SpSocket::request(const void* data, size_t size) noexcept {
@@ -186,7 +189,7 @@ Result<uint32_t> SpSocket::request(const void* data, size_t size) noexcept {
     if (state_->pattern != SpPattern::Req || state_->options.raw) return Error::WrongState;
     if (size && !data) return Error::InvalidArgument;
     uint32_t id = 0;
-    const Error e = state_->start_request(data, size, &id);
+    const Error e = state_->counted(state_->start_request(data, size, &id));
     state_->unstage();
     if (e != Error::Ok) return e;
     return id;
@@ -221,7 +224,7 @@ Error SpSocket::send_raw(const void* header, size_t header_size, const void* bod
     if ((size && !body) || (header_size && !header)) return Error::InvalidArgument;
     const Error e = state_->route_raw(static_cast<const uint8_t*>(header), header_size, body, size);
     state_->unstage();
-    return e;
+    return state_->counted(e);
 }
 
 Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
@@ -233,7 +236,7 @@ Error SpSocket::send_to(Conn pipe, const void* data, size_t size) noexcept {
     if (!s) return Error::WrongState;
     const Error e = state_->send_framed(*s, nullptr, 0, data, size);
     state_->unstage();
-    return e;
+    return state_->counted(e);
 }
 
 Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) noexcept {
@@ -247,7 +250,7 @@ Error SpSocket::reply(const SpMessage& request, const void* data, size_t size) n
     const Error e = state_->send_framed(*s, request.backtrace, request.backtrace_size, data, size);
     state_->unstage();
     if (e == Error::Ok && state_->bt_pipe == request.pipe.id()) state_->bt_pipe = 0;
-    return e;
+    return state_->counted(e);
 }
 
 Error SpSocket::subscribe(std::string_view prefix) noexcept {
@@ -293,5 +296,7 @@ size_t SpSocket::ready_pipes() const noexcept {
 
 Error SpSocket::last_pipe_error() const noexcept { return state_ ? state_->last_error : Error::NotInitialized; }
 uint64_t SpSocket::pipe_failures() const noexcept { return state_ ? state_->failures : 0; }
+
+SpCounters SpSocket::counters() const noexcept { return state_ ? state_->counts : SpCounters{}; }
 
 } // namespace tickwire

@@ -52,6 +52,12 @@ void Engine::sp_opened(uint32_t c) noexcept {
     const uint64_t handle = make_handle(c, s.gen);
     if (s.dialer == kNone) {  // accepted: a new entry in the socket's pipe table
         st->sweep();
+        if (st->pipes_in_use() >= st->pipe_limit()) {  // SpOptions::max_pipes
+            ++st->counts.pipes_refused;
+            ++stats.connections_refused;
+            close_now(c, Error::NoConnectionSlot, true);
+            return;
+        }
         uint32_t free_entry = kNone;
         for (uint32_t i = 0; i < kSpMaxPipes; ++i)
             if (st->pipes[i].conn == 0) { free_entry = i; break; }

@@ -53,6 +53,22 @@ struct SpSocketState {
     uint32_t send_cursor = 0;          // round-robin start for sends
     uint32_t recv_cursor = 0;          // fair reading: the pipe after the last one read
     Error last_error = Error::Ok;
+    SpCounters counts{};
+    // Entries in use (a dialed pipe keeps its entry across redials).
+    uint32_t pipes_in_use() const noexcept {
+        uint32_t n = 0;
+        for (const SpPipe& p : pipes) n += p.conn != 0;
+        return n;
+    }
+    // Counts a send's outcome (SpCounters) and passes it on.
+    Error counted(Error e) noexcept {
+        if (e == Error::Ok) ++counts.sent;
+        else if (e == Error::WouldBlock) ++counts.would_block;
+        return e;
+    }
+    uint32_t pipe_limit() const noexcept {
+        return options.max_pipes && options.max_pipes < kSpMaxPipes ? options.max_pipes : kSpMaxPipes;
+    }
     uint64_t failures = 0;
 
     // SUB

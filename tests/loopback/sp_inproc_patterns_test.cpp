@@ -215,3 +215,64 @@ TW_TEST(sp_inproc_surveyor_two_respondents) {
     CHECK(got == "r1|r2|" || got == "r2|r1|");
     CHECK(w.run(500, [&] { return sv.survey_status() == Error::TimedOut; }));
 }
+
+// SpOptions::max_pipes: a listener keeps at most that many pipes (the extra connection is closed
+// and counted), and dial() beyond it says NoConnectionSlot.
+TW_TEST(sp_max_pipes_limits_accepted_and_dialed_pipes) {
+    World w;
+    REQUIRE(w.init());
+    SpOptions two;
+    two.max_pipes = 2;
+    SpSocket pull, a, b, c;
+    REQUIRE_EQ(pull.open(w.ctx, SpPattern::Pull, two), Error::Ok);
+    char url[64];
+    REQUIRE(w.listen(pull, url, sizeof url));
+    for (SpSocket* s : {&a, &b, &c}) {
+        REQUIRE_EQ(s->open(w.ctx, SpPattern::Push), Error::Ok);
+        REQUIRE(s->dial(url).ok());
+    }
+    CHECK(w.run(2000, [&] { return pull.counters().pipes_refused >= 1 && pull.ready_pipes() == 2; }));
+    w.run(100, [] { return false; });
+    CHECK_EQ(pull.ready_pipes(), 2u);  // the third pusher redials (SP dialers never give up) and
+    CHECK(pull.counters().pipes_refused >= 1);  // is refused again each time
+    // The same limit for dialing: a socket with one pipe allowed dials once.
+    SpOptions one;
+    one.max_pipes = 1;
+    SpSocket push;
+    REQUIRE_EQ(push.open(w.ctx, SpPattern::Push, one), Error::Ok);
+    CHECK(push.dial(url).ok());
+    CHECK_EQ(push.dial(url).error, Error::NoConnectionSlot);
+}
+
+// SpCounters: what was sent, received, refused and dropped is counted, never silent.
+TW_TEST(sp_counters_count_sends_deliveries_and_drops) {
+    World w;
+    REQUIRE(w.init());
+    SpSocket pub, sub;
+    REQUIRE_EQ(pub.open(w.ctx, SpPattern::Pub), Error::Ok);
+    REQUIRE_EQ(sub.open(w.ctx, SpPattern::Sub), Error::Ok);
+    char url[64];
+    REQUIRE(w.listen(pub, url, sizeof url));
+    REQUIRE(sub.dial(url).ok());
+    REQUIRE_EQ(sub.subscribe("a"), Error::Ok);
+    REQUIRE(w.run(2000, [&] { return pub.ready_pipes() == 1 && sub.ready_pipes() == 1; }));
+    CHECK(send(pub, "a1"));
+    CHECK(send(pub, "b1"));  // filtered out by SUB: dropped on arrival
+    CHECK(send(pub, "a2"));
+    CHECK_EQ(w.drain(sub, 300), std::string("a1|a2|"));
+    CHECK_EQ(pub.counters().sent, 3u);
+    CHECK_EQ(sub.counters().received, 2u);
+    CHECK_EQ(sub.counters().dropped_in, 1u);
+    CHECK_EQ(sub.counters().sent, 0u);
+    // PUB never waits: with the subscriber not reading, copies it has no room for are dropped
+    // and counted, and send() still answers Ok.
+    char big[3000] = {};
+    big[0] = 'a';
+    for (int i = 0; i < 40; ++i) CHECK_EQ(pub.send(big, sizeof big), Error::Ok);
+    CHECK(pub.counters().dropped_out > 0);
+    // PUSH with nobody to take it: WouldBlock, counted.
+    SpSocket push;
+    REQUIRE_EQ(push.open(w.ctx, SpPattern::Push), Error::Ok);
+    CHECK_EQ(push.send("x", 1), Error::WouldBlock);
+    CHECK_EQ(push.counters().would_block, 1u);
+}
