@@ -167,9 +167,16 @@ struct World {
         const Error e = platform::connect_stream(a, fd);
         return e == Error::Ok || e == Error::WouldBlock;
     }
+    // All of it (the platform layer may cut writes short when the suite runs under injected
+    // faults: the raw peer must still say what the test means it to say).
     static void raw_send(platform::SocketHandle fd, const uint8_t* bytes, size_t n) {
-        platform::Span sp{const_cast<uint8_t*>(bytes), n};
-        (void)platform::write_stream(fd, &sp, 1);
+        size_t off = 0;
+        for (int tries = 0; off < n && tries < 100000; ++tries) {
+            platform::Span sp{const_cast<uint8_t*>(bytes + off), n - off};
+            const platform::IoResult r = platform::write_stream(fd, &sp, 1);
+            if (r.error == Error::Ok) off += r.bytes;
+            else if (r.error != Error::WouldBlock) return;
+        }
     }
 
     template <typename Pred>
