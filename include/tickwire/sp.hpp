@@ -136,8 +136,10 @@ public:
     // The returned handle is the pipe; it stays the same across reconnects.
     TW_NODISCARD Result<Conn> dial(const char* url) noexcept;
 
-    // NoData, or Message with a whole message in `out`. Messages a pattern does not deliver
-    // (SUB without a matching prefix, REQ replies to an old request) are dropped here.
+    // Message with a whole message in `out`; Partial when none is whole yet but part of one has
+    // arrived on a pipe (read again after the next update()); NoData when nothing is arriving.
+    // Messages a pattern does not deliver (SUB without a matching prefix, REQ replies to an old
+    // request) are dropped here (SpCounters::dropped_in).
     Read try_read(SpMessage& out) noexcept;
 
     // Routes one message per pattern, all or nothing:

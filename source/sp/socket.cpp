@@ -171,6 +171,16 @@ Read SpSocketState::read(SpMessage& out) noexcept {
             out.release();  // not for the application (pattern rule): next one
         }
     }
+    // Nothing whole yet, but part of a message has arrived on a pipe: Partial.
+    for (uint32_t todo = live; todo; todo &= todo - 1) {
+        const SpPipe& p = pipes[lowest_bit(todo)];
+        const ConnSlot* s = ready_conn(p);
+        if (s && !s->rx_lent && (s->rx.used() > 0 || (p.slot && p.have < p.need))) {
+            out.data = nullptr;
+            out.size = 0;
+            return Read::Partial;
+        }
+    }
     return Read::NoData;
 }
 } // namespace detail

@@ -276,3 +276,37 @@ TW_TEST(sp_counters_count_sends_deliveries_and_drops) {
     CHECK_EQ(push.send("x", 1), Error::WouldBlock);
     CHECK_EQ(push.counters().would_block, 1u);
 }
+
+// try_read says Partial while a message is arriving (here one five ring blocks long, assembled
+// in a message slot), then hands it out whole.
+TW_TEST(sp_try_read_says_partial_while_a_message_arrives) {
+    World w;
+    REQUIRE(w.init());
+    SpSocket pull, push;
+    REQUIRE_EQ(pull.open(w.ctx, SpPattern::Pull), Error::Ok);
+    REQUIRE_EQ(push.open(w.ctx, SpPattern::Push), Error::Ok);
+    char url[64];
+    REQUIRE(w.listen(pull, url, sizeof url));
+    REQUIRE(push.dial(url).ok());
+    REQUIRE(w.run(2000, [&] { return push.ready_pipes() == 1 && pull.ready_pipes() == 1; }));
+    static uint8_t big[20000];
+    for (size_t i = 0; i < sizeof big; ++i) big[i] = static_cast<uint8_t>(i * 7);
+    SpMessage m;
+    CHECK(pull.try_read(m) == Read::NoData);
+    REQUIRE_EQ(push.send(big, sizeof big), Error::Ok);
+    int partial = 0;
+    bool whole = false;
+    CHECK(w.run(2000, [&] {
+        const Read r = pull.try_read(m);
+        if (r == Read::Partial) ++partial;
+        if (r == Read::Message) {
+            whole = m.size == sizeof big && std::memcmp(m.data, big, sizeof big) == 0;
+            m.release();
+            return true;
+        }
+        return false;
+    }));
+    CHECK(whole);
+    CHECK(partial > 0);
+    CHECK(pull.try_read(m) == Read::NoData);
+}
