@@ -23,7 +23,7 @@ inline Config device_profile() noexcept {
     c.max_listeners = 2;
     c.max_dialers = 2;
     c.ring_block_size = 2 * 1024; // a send or a WebSocket frame must fit one block
-    c.ring_block_count = 8;       // both directions of all 4 connections busy at once
+    c.ring_block_count = 8;       // both directions of all 4 connections (reads take at most 7: one stays for sending)
     c.message_slots = 4;          // reassembled messages, retained views, WebSocket upgrade heads
     c.message_slot_size = 2 * 1024;
     c.max_timers = 8;
