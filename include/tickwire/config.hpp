@@ -61,7 +61,10 @@ struct TlsConfig {
 // Sockety (sockety://, sockety+tls://): each Sockety connection takes one session from a pool of
 // `max_sessions`, laid out once from the sizes below (README.md "Memory" has the bytes).
 struct SocketyConfig {
-    uint32_t max_sessions = 0;          // Sockety connections at once; 0: no Sockety
+    // Sockety connections at once; 0: no Sockety. A connection that finds no session free, or
+    // no ring block for the connection header it must send first, is refused (closed at once,
+    // Stats::connections_refused; a dialer retries after its backoff).
+    uint32_t max_sessions = 0;
     uint32_t channels = 64;             // channels we receive on (announced to the peer), 1..4096
     uint32_t send_channels = 64;        // channels we send on at most (the peer's limit applies too)
     uint32_t max_in_flight = 1024;      // our messages/responses being written or awaiting a reply

@@ -843,7 +843,7 @@ TW_TEST(sockety_mutated_traffic_is_refused_or_served_never_crashes) {
         size_t len = n;
         const int edits = 1 + static_cast<int>(rnd() % 4);
         for (int e = 0; e < edits; ++e) {
-            const size_t at = rnd() % len;
+            const size_t at = static_cast<size_t>(rnd() % len);
             switch (rnd() % 3) {
             case 0: buf[at] = static_cast<uint8_t>(rnd()); break;           // a byte changed
             case 1: buf[at] ^= static_cast<uint8_t>(1u << (rnd() % 8)); break;  // a bit flipped
