@@ -48,9 +48,9 @@ Error SpSocketState::send_framed(ConnSlot& s, const uint8_t* hdr, size_t hdr_siz
 // raw. WouldBlock when none has room.
 Error SpSocketState::send_to_next(const uint8_t* hdr, size_t hdr_size, const void* data, size_t size) noexcept {
     Error last = Error::WouldBlock;
-    for (uint32_t todo = live; todo;) {
-        const uint32_t pi = next_in(todo, send_cursor);
-        todo &= ~(1u << pi);
+    for (uint32_t rest = live; rest;) {
+        const uint32_t pi = next_in(rest, send_cursor);
+        rest &= ~(1u << pi);
         ConnSlot* s = ready_conn(pipes[pi]);
         if (!s) continue;
         last = send_framed(*s, hdr, hdr_size, data, size);
@@ -81,8 +81,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
     case SpPattern::Bus: {
         // Every peer that has room; the others miss this one (PUB and BUS never wait).
         if (size > engine->messages.slot_size()) return Error::TooLarge;
-        for (uint32_t todo = live; todo; todo &= todo - 1)
-            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)]))
+        for (uint32_t rest = live; rest; rest &= rest - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(rest)]))
                 if (send_framed(*s, nullptr, 0, data, size) != Error::Ok) ++counts.dropped_out;
         return Error::Ok;
     }
@@ -93,8 +93,8 @@ Error SpSocketState::route(const void* data, size_t size) noexcept {
         survey_deadline_us = engine->now_us + static_cast<int64_t>(options.survey_ms) * 1000;
         uint8_t hdr[sp::kWordSize];
         sp::write_id_header(survey_id, hdr);
-        for (uint32_t todo = live; todo; todo &= todo - 1)
-            if (ConnSlot* s = ready_conn(pipes[lowest_bit(todo)]))
+        for (uint32_t rest = live; rest; rest &= rest - 1)
+            if (ConnSlot* s = ready_conn(pipes[lowest_bit(rest)]))
                 if (send_framed(*s, hdr, sizeof hdr, data, size) != Error::Ok) ++counts.dropped_out;
         return Error::Ok;
     }
@@ -158,9 +158,9 @@ void SpSocketState::req_service() noexcept {
             if (alive && engine->now_us < due) continue;
         }
         r.pipe = 0;  // until a pipe takes it: tried again at the next send()/try_read()
-        for (uint32_t todo = live; todo;) {
-            const uint32_t pi = next_in(todo, send_cursor);
-            todo &= ~(1u << pi);
+        for (uint32_t rest = live; rest;) {
+            const uint32_t pi = next_in(rest, send_cursor);
+            rest &= ~(1u << pi);
             ConnSlot* s = ready_conn(pipes[pi]);
             if (!s) continue;
             const Error e = send_framed(*s, nullptr, 0, engine->messages.data(r.slot), r.size);

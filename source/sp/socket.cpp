@@ -154,9 +154,9 @@ Read SpSocket::try_read(SpMessage& out) noexcept {
 namespace detail {
 Read SpSocketState::read(SpMessage& out) noexcept {
     if (pattern == SpPattern::Req && !options.raw) req_service();
-    for (uint32_t todo = live; todo;) {
-        const uint32_t pi = next_in(todo, recv_cursor);
-        todo &= ~(1u << pi);
+    for (uint32_t rest = live; rest;) {
+        const uint32_t pi = next_in(rest, recv_cursor);
+        rest &= ~(1u << pi);
         if (!pipes[pi].conn) continue;
         for (;;) {
             pump(pi);
@@ -172,8 +172,8 @@ Read SpSocketState::read(SpMessage& out) noexcept {
         }
     }
     // Nothing whole yet, but part of a message has arrived on a pipe: Partial.
-    for (uint32_t todo = live; todo; todo &= todo - 1) {
-        const SpPipe& p = pipes[lowest_bit(todo)];
+    for (uint32_t rest = live; rest; rest &= rest - 1) {
+        const SpPipe& p = pipes[lowest_bit(rest)];
         const ConnSlot* s = ready_conn(p);
         if (s && !s->rx_lent && (s->rx.used() > 0 || (p.slot && p.have < p.need))) {
             out.data = nullptr;

@@ -23,16 +23,7 @@ Config cfg() {
 }
 
 template <typename Pred>
-bool run(Context& ctx, int max_ms, Pred pred) {
-    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
-    for (;;) {
-        if (ctx.update(5) != Error::Ok) return false;
-        Event ev;
-        while (ctx.next_event(ev)) {}
-        if (pred()) return true;
-        if (ctx.now_us() > end) return pred();
-    }
-}
+bool run(Context& ctx, int max_ms, Pred pred) { return tw_test::run_until(ctx, max_ms, pred, 5); }
 
 void tcp_url(char* out, size_t cap) {
     std::snprintf(out, cap, "tcp://127.0.0.1:%u", static_cast<unsigned>(tw_test::free_tcp_port()));

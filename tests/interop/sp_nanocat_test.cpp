@@ -26,16 +26,7 @@ Config interop_config() {
 }
 
 template <typename Pred>
-bool run(Context& ctx, int max_ms, Pred pred) {
-    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
-    for (;;) {
-        if (ctx.update(5) != Error::Ok) return false;
-        Event ev;
-        while (ctx.next_event(ev)) {}
-        if (pred()) return true;
-        if (ctx.now_us() > end) return pred();
-    }
-}
+bool run(Context& ctx, int max_ms, Pred pred) { return tw_test::run_until(ctx, max_ms, pred, 5); }
 
 // A fresh address both sides use: tcp on a free port, or an ipc socket file.
 void make_url(bool ipc, char* out, size_t cap) {

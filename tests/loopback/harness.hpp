@@ -41,6 +41,20 @@ struct EventLog {
     void clear() { count = 0; }
 };
 
+// Runs update(tick_ms) and drops the events until pred() is true or `max_ms` passed (for
+// tests whose connections announce nothing, such as SP pipes). Returns pred()'s final value.
+template <typename Pred>
+bool run_until(tickwire::Context& ctx, int max_ms, Pred pred, int tick_ms = 1) {
+    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
+    for (;;) {
+        if (ctx.update(tick_ms) != tickwire::Error::Ok) return false;
+        tickwire::Event ev;
+        while (ctx.next_event(ev)) {}
+        if (pred()) return true;
+        if (ctx.now_us() > end) return pred();
+    }
+}
+
 // Runs update(1) and drains events into `log` until pred() is true or `max_ms` passed.
 // Returns pred()'s final value. `on_event` (optional) sees each event as it is drained.
 template <typename Pred, typename OnEvent>

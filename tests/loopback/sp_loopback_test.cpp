@@ -22,18 +22,8 @@ Config sp_config(uint32_t block = 16 * 1024) {
     return cfg;
 }
 
-// update(1) until pred() or max_ms; events are drained and ignored (SP pipes send none).
 template <typename Pred>
-bool run(Context& ctx, int max_ms, Pred pred) {
-    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
-    for (;;) {
-        if (ctx.update(1) != Error::Ok) return false;
-        Event ev;
-        while (ctx.next_event(ev)) {}
-        if (pred()) return true;
-        if (ctx.now_us() > end) return pred();
-    }
-}
+bool run(Context& ctx, int max_ms, Pred pred) { return tw_test::run_until(ctx, max_ms, pred, 1); }
 
 // "tcp://127.0.0.1:<port of l>"
 void tcp_url(Context& ctx, ListenerId l, char* out, size_t cap) {

@@ -19,16 +19,7 @@ Config cfg() {
 }
 
 template <typename Pred>
-bool run(Context& ctx, int max_ms, Pred pred) {
-    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
-    for (;;) {
-        if (ctx.update(1) != Error::Ok) return false;
-        Event ev;
-        while (ctx.next_event(ev)) {}
-        if (pred()) return true;
-        if (ctx.now_us() > end) return pred();
-    }
-}
+bool run(Context& ctx, int max_ms, Pred pred) { return tw_test::run_until(ctx, max_ms, pred, 1); }
 
 std::string listen_tcp(Context& ctx, SpSocket& s) {
     auto l = s.listen("tcp://127.0.0.1:0");

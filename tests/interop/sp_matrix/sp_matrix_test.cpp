@@ -203,16 +203,7 @@ Config matrix_config() {
 }
 
 template <typename Pred>
-bool run(Context& ctx, int max_ms, Pred pred) {
-    const int64_t end = ctx.now_us() + static_cast<int64_t>(max_ms) * 1000;
-    for (;;) {
-        if (ctx.update(2) != Error::Ok) return false;
-        Event ev;
-        while (ctx.next_event(ev)) {}
-        if (pred()) return true;
-        if (ctx.now_us() > end) return pred();
-    }
-}
+bool run(Context& ctx, int max_ms, Pred pred) { return tw_test::run_until(ctx, max_ms, pred, 2); }
 
 bool is(const SpMessage& m, const char* text) { return m.size == std::strlen(text) && std::memcmp(m.data, text, m.size) == 0; }
 bool starts(const SpMessage& m, const char* text) {
