@@ -135,11 +135,14 @@ public:
     // than a ring block), WrongState (not open yet / closing), InvalidHandle.
     TW_NODISCARD Error send(const void* data, size_t size) const noexcept;
 
-    // Sends the bytes of a received view (plain streams; from this connection or another) and
-    // releases it, all or nothing. When the view holds everything this connection has received
-    // and its tx ring is empty, the ring block itself changes sides: no byte is copied (an echo
-    // or a proxy forwards at memory-bus speed). Otherwise the bytes are copied, as send() does.
-    // Errors as send(); on an error the view is untouched and still yours.
+    // Sends a received view on (from this connection or another) and releases it, all or
+    // nothing. Plain streams: its bytes, as send() does. WebSocket: one frame of the view's
+    // kind, as send_message() (a whole message) or send_fragment() (a streamed piece, `final`
+    // from the view) do. When the view lies in this connection's rx ring block and its tx ring
+    // is empty, the block itself changes sides and, for WebSocket, the new frame header takes
+    // the old one's place: the payload is not copied (an echo or a proxy forwards at
+    // memory-bus speed). Otherwise the bytes are copied.
+    // Errors as send() / send_message(); on an error the view is untouched and still yours.
     TW_NODISCARD Error send_view(ReadView& view) const noexcept;
 
     // Zero-copy send: reserves `size` contiguous bytes in the tx ring; fill them, then commit(n)

@@ -30,9 +30,20 @@ struct Pending {
 Pending* g_pending = nullptr;  // one per connection slot, by the connection's user pointer
 size_t g_max_frame = 0;
 
-// Sends what fits of the held view, in frames that fit the tx ring. True when all of it is
-// out; false when the ring is full (the send that said WouldBlock arms a Writable event).
+// Sends the held view: as one frame when it fits the tx ring, else in frames that do. True
+// when all of it is out; false when the ring is full (the send that said WouldBlock arms a
+// Writable event).
 bool drain(Conn c, Pending& p) {
+    if (p.sent == 0) {
+        // One frame, the payload forwarded where it lies when it can be (no copy).
+        const Error e = c.send_view(p.view);
+        if (e == Error::WouldBlock) return false;
+        if (e != Error::TooLarge) {  // sent, or the connection is going away
+            p.view.release();
+            p.active = false;
+            return true;
+        }
+    }
     do {
         const size_t room = c.send_capacity();
         size_t n = p.view.size - p.sent;

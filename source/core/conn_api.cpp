@@ -105,22 +105,15 @@ Error Conn::send(const void* data, size_t size) const noexcept {
 Error Conn::send_view(ReadView& view) const noexcept {
     ConnSlot* s = slot(engine_, handle_);
     if (!s) return Error::InvalidHandle;
-    if (s->protocol != Protocol::Raw) return Error::WrongState;
+    if (s->protocol != Protocol::Raw && s->protocol != Protocol::WebSocket) return Error::WrongState;
     Error err = check_sendable(*s);
     if (err != Error::Ok) return err;
     Engine& e = *engine_;
+    if (s->protocol == Protocol::WebSocket) return e.ws_send_view(*s, handle_, view);
     const bool whole_rx = view.engine_ == engine_ && view.conn_ == handle_ && view.message_ == 0 && view.size > 0 &&
                           view.consume_ == view.size && s->rx_lent == view.consume_ && s->rx.used() == view.size;
-    if (whole_rx && s->tx.empty()) {
-        // The received block becomes the block to send; the (empty) tx block, if any, goes back.
-        const detail::Ring received = s->rx;
-        s->rx = s->tx;
-        s->tx = received;
-        s->rx.release(e.blocks);
-        s->rx_lent = 0;
+    if (whole_rx && s->tx.empty() && e.rx_block_to_tx(*s, s->rx.head, s->rx.tail)) {
         view.clear();
-        const uint32_t c = e.index_of(*s);
-        e.list(c);  // sends it, and reads on if reading was paused on the full ring
         return Error::Ok;
     }
     err = send(view.data, view.size);

@@ -58,7 +58,6 @@ struct WsConnState {
     uint16_t subprotocol_off = 0;  // the chosen subprotocol within the options string
     uint8_t subprotocol_len = 0;
     uint8_t reason_len = 0;
-    uint8_t lent_header = 0;    // a ring view is out: header bytes in front of its payload
     WsPhase phase = WsPhase::Open;
     uint8_t flags = 0;          // kWs* below
 };
@@ -279,6 +278,10 @@ struct Engine {
     void release_dialer(ConnSlot& s) noexcept;
     void free_graveyard() noexcept;
     void consume_rx(ConnSlot& c, uint32_t n) noexcept;
+    // rx_to_tx.cpp: the bytes [from, to) of rx (ring positions) become tx's whole content and
+    // rx keeps what follows them; no byte of the range is copied. tx must be empty. False when
+    // what follows needs a block and none is free (nothing changed then).
+    bool rx_block_to_tx(ConnSlot& s, uint32_t from, uint32_t to) noexcept;
     void tx_drained(uint32_t c) noexcept;
     void wait_for_block(uint32_t c) noexcept;
     void inproc_transfer(uint32_t c) noexcept;
@@ -337,6 +340,7 @@ struct Engine {
     bool ws_peer_eof(uint32_t c) noexcept;
     Read ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept;
     Error ws_send(ConnSlot& s, ws::Opcode op, const void* data, size_t size, bool fin) noexcept;
+    Error ws_send_view(ConnSlot& s, uint64_t handle, ReadView& view) noexcept;
     Error ws_close(ConnSlot& s, uint16_t code, std::string_view reason) noexcept;
     Result<WriteSpan> ws_begin(ConnSlot& s, DataKind kind, size_t size) noexcept;
     Error ws_commit(ConnSlot& s, size_t size) noexcept;

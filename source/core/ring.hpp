@@ -62,11 +62,14 @@ struct Ring {
         head = tail = 0;
         return block != kNone;
     }
-    // The same for a receiving ring: it may not take the pool's send reserve.
+    // The same for a receiving ring: it may not take the pool's send reserve. Its bytes start
+    // kRxHeadroom into the block, so that a received payload can leave again in place with a
+    // new frame header in front of it (Conn::send_view); the ring's capacity is unchanged.
+    static constexpr uint32_t kRxHeadroom = 16;
     bool ensure_block_for_read(BlockPool& pool) noexcept {
         if (has_block()) return true;
         block = pool.acquire_for_read();
-        head = tail = 0;
+        head = tail = kRxHeadroom;
         return block != kNone;
     }
     // Gives the block back once the ring is empty, so an idle connection holds nothing.

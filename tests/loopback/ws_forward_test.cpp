@@ -1,0 +1,197 @@
+// Conn::send_view on WebSocket connections: a received message or streamed piece goes out again
+// as a frame, in place (its ring block changes sides) when it can, copied when it cannot. Either
+// way the peer must see exactly the messages that were sent, in order, with their kinds.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tests/framework/check.hpp"
+#include "tests/loopback/harness.hpp"
+#include "tickwire/tickwire.hpp"
+
+using namespace tickwire;
+using tw_test::EventLog;
+using tw_test::pump;
+
+namespace {
+
+Config forward_config() {
+    Config cfg;
+    cfg.ring_block_size = 128 * 1024;
+    cfg.ring_block_count = 64;
+    cfg.message_slots = 8;
+    cfg.message_slot_size = 256 * 1024;
+    return cfg;
+}
+
+struct Pair {
+    Context ctx;
+    Conn client, server;
+    EventLog log;
+
+    bool open(const ListenOptions& lo, const DialOptions& dopt) {
+        if (ctx.init(forward_config()) != Error::Ok) return false;
+        auto l = ctx.listen("ws://127.0.0.1:0", lo);
+        if (!l) return false;
+        char url[64];
+        std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/", ctx.listener_port(l.value));
+        auto d = ctx.dial(url, dopt);
+        if (!d) return false;
+        client = d.value;
+        return pump(ctx, log, 3000, [&] { return server.valid() && log.count_of(EventType::Connected, client) == 1; },
+                    [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; });
+    }
+};
+
+// Forwards what `conn` reads back to it with send_view, holding a view the ring has no room for.
+struct Forwarder {
+    Conn conn;
+    ReadView held;
+    bool holding = false;
+    size_t pieces = 0;
+
+    void step() {
+        for (;;) {
+            if (!holding) {
+                const Read r = conn.try_read(held);
+                if (r != Read::Message && r != Read::Partial) return;
+                if (r == Read::Partial && held.size == 0 && !held.final) return;  // progress only
+                holding = true;
+            }
+            if (conn.send_view(held) != Error::Ok) return;  // WouldBlock: a Writable event follows
+            holding = false;
+            ++pieces;
+        }
+    }
+};
+
+std::string pattern(size_t n, uint32_t seed) {
+    std::string s(n, '\0');
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 31 + seed * 7 + (i >> 8)) & 0xFF);
+    return s;
+}
+
+// Sends `msgs` from `from`, forwards them with `fwd`, and reads them back whole on `from`.
+void round_trip(Pair& p, Conn from, Forwarder& fwd, const std::vector<std::string>& msgs) {
+    size_t sent = 0, got = 0, bad = 0;
+    CHECK(pump(p.ctx, p.log, 15000, [&] {
+        while (sent < msgs.size()) {
+            const DataKind kind = sent % 5 == 4 ? DataKind::Text : DataKind::Binary;
+            if (from.send_message(kind, msgs[sent].data(), msgs[sent].size()) != Error::Ok) break;
+            ++sent;
+        }
+        fwd.step();
+        ReadView v;
+        while (from.try_read(v) == Read::Message) {
+            const DataKind want = got % 5 == 4 ? DataKind::Text : DataKind::Binary;
+            if (got >= msgs.size() || v.kind != want || v.size != msgs[got].size() ||
+                (v.size && std::memcmp(v.data, msgs[got].data(), v.size) != 0))
+                ++bad;
+            ++got;
+            v.release();
+        }
+        return got >= msgs.size();
+    }));
+    CHECK_EQ(got, msgs.size());
+    CHECK_EQ(bad, 0u);
+}
+
+} // namespace
+
+TW_TEST(ws_send_view_forwards_large_frames_in_place_and_small_ones_by_copy) {
+    Pair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}));
+    Forwarder fwd;
+    fwd.conn = p.server;
+    std::vector<std::string> msgs;
+    for (uint32_t i = 0; i < 60; ++i) {
+        // Text messages are valid UTF-8 (ASCII); binary ones large and small, 0 bytes included.
+        if (i % 5 == 4) msgs.push_back(std::string(100 + i, 'a' + static_cast<char>(i % 26)));
+        else msgs.push_back(pattern(i % 3 == 0 ? 40000 + i * 97 : i * 13, i));
+    }
+    round_trip(p, p.client, fwd, msgs);
+    CHECK(p.ctx.stats().views_forwarded_in_place > 0);  // the large ones changed sides
+    CHECK_EQ(p.ctx.stats().message_slots_in_use, 0u);
+    CHECK_EQ(p.ctx.stats().connections_failed, 0u);
+}
+
+TW_TEST(ws_send_view_on_a_client_masks_the_forwarded_payload) {
+    Pair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}));
+    Forwarder fwd;  // the client forwards: its frames must be masked, in place too
+    fwd.conn = p.client;
+    std::vector<std::string> msgs;
+    for (uint32_t i = 0; i < 30; ++i) msgs.push_back(i % 5 == 4 ? std::string(50, 'x') : pattern(30000 + i, i));
+    round_trip(p, p.server, fwd, msgs);  // the server closes on an unmasked frame: it must not
+    CHECK(p.ctx.stats().views_forwarded_in_place > 0);
+    CHECK_EQ(p.log.count_of(EventType::Closed), 0);
+}
+
+TW_TEST(ws_send_view_streams_a_message_larger_than_every_buffer_through) {
+    Pair p;
+    ListenOptions lo;
+    lo.ws.streaming = true;
+    DialOptions dopt;
+    dopt.ws.streaming = true;  // the client reads the echo in pieces too
+    REQUIRE(p.open(lo, dopt));
+    Forwarder fwd;
+    fwd.conn = p.server;
+    const std::string big = pattern(3 << 20, 9);  // twelve times what a message slot holds
+    size_t sent = 0, received = 0, bad = 0, messages = 0;
+    bool done = false;
+    CHECK(pump(p.ctx, p.log, 20000, [&] {
+        while (sent < big.size()) {
+            const size_t n = big.size() - sent < 50000 ? big.size() - sent : 50000;
+            if (p.client.send_fragment(DataKind::Binary, big.data() + sent, n, sent + n == big.size()) != Error::Ok) break;
+            sent += n;
+        }
+        fwd.step();
+        ReadView v;
+        for (Read r; (r = p.client.try_read(v)) == Read::Partial || r == Read::Message;) {
+            if (v.size == 0 && !v.final) break;  // progress only
+            if (v.offset != received || v.kind != DataKind::Binary) ++bad;
+            if (v.size && std::memcmp(v.data, big.data() + received, v.size) != 0) ++bad;
+            if (v.first != (received == 0)) ++bad;
+            received += v.size;
+            if (v.final) {
+                ++messages;
+                done = true;
+            }
+            v.release();
+        }
+        return done;
+    }));
+    CHECK_EQ(received, big.size());
+    CHECK_EQ(messages, 1u);  // the pieces went out as one fragmented message
+    CHECK_EQ(bad, 0u);
+    CHECK(fwd.pieces > 10);
+}
+
+TW_TEST(ws_send_view_of_a_whole_message_waits_for_open_fragments) {
+    Pair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}));
+    const std::string m = pattern(20000, 3);
+    REQUIRE_EQ(p.client.send_binary(m.data(), m.size()), Error::Ok);
+    ReadView v;
+    CHECK(pump(p.ctx, p.log, 3000, [&] { return p.server.try_read(v) == Read::Message; }));
+    REQUIRE_EQ(v.size, m.size());
+    REQUIRE_EQ(p.server.send_fragment(DataKind::Text, "ab", 2, false), Error::Ok);
+    CHECK_EQ(p.server.send_view(v), Error::WrongState);  // a whole message inside a fragmented one
+    CHECK(v.data != nullptr);                           // ... leaves the view with its owner
+    CHECK_EQ(v.size, m.size());
+    REQUIRE_EQ(p.server.send_fragment(DataKind::Text, "c", 1, true), Error::Ok);
+    CHECK_EQ(p.server.send_view(v), Error::Ok);
+    std::string text, bin;
+    size_t got = 0;
+    CHECK(pump(p.ctx, p.log, 3000, [&] {
+        ReadView r;
+        while (p.client.try_read(r) == Read::Message) {
+            (got == 0 ? text : bin).assign(reinterpret_cast<const char*>(r.data), r.size);
+            ++got;
+            r.release();
+        }
+        return got == 2;
+    }));
+    CHECK(text == "abc");
+    CHECK(bin == m);
+}
