@@ -91,6 +91,7 @@ const char* to_string(EventType type) noexcept {
     case EventType::Heartbeat: return "Heartbeat";
     case EventType::GoAway: return "GoAway";
     case EventType::Abort: return "Abort";
+    case EventType::WholeHeader: return "WholeHeader";
     }
     return "unknown event";
 }
@@ -114,6 +115,7 @@ bool PacketDecoder::init(const DecoderLimits& limits, ChannelState* channels, si
     content_ = Content::Header;
     content_left_ = 0;
     file_index_ = 0;
+    whole_headers_ = false;
     return true;
 }
 
@@ -148,6 +150,14 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
             if (hdr_len_ == 0) {
                 if (used == len) return need_more(used, 1);
                 const uint8_t first = data[used];
+                if (whole_headers_ && state_ == State::PacketHeader && ((first >> 4) == 0x2 || (first >> 4) == 0x5)) {
+                    Decoded d;
+                    const size_t k = whole_header(data + used, len - used, d.event);
+                    if (k) {
+                        d.consumed = used + k;
+                        return d;
+                    }
+                }
                 if (state_ == State::ConnectionHeader) {
                     if ((first & 0xf0) != kConnectionHeaderTag)
                         return fail(DecodeError::BadConnectionHeader, used);
@@ -364,6 +374,78 @@ DecodeError PacketDecoder::on_packet_header(Event& ev) noexcept {
         return DecodeError::None;
     }
     return DecodeError::UnknownPacketType;  // 0xF is refused before the header is collected
+}
+
+size_t PacketDecoder::whole_header(const uint8_t* p, size_t avail, Event& ev) noexcept {
+    // Every bound is checked before anything changes: on any doubt, 0 and the usual path decides
+    // (and reports the same errors as always).
+    const uint8_t first = p[0];
+    const size_t size_width = kPacketSizeWidth[(first >> kPacketSizeShift) & 3];
+    if (avail < 1 + size_width) return 0;
+    const uint64_t size = read_le(p + 1, size_width);
+    if (size > avail - 1 - size_width) return 0;  // not all here
+    ChannelState& ch = channels_[channel_];
+    if (!ch.idle()) return 0;  // ChannelBusy, from the usual path
+    const uint8_t* c = p + 1 + size_width;
+    const size_t n = static_cast<size_t>(size);
+    const bool response = (first >> 4) == static_cast<uint8_t>(PacketType::Response);
+    if (n < 1) return 0;
+    const uint8_t flags = c[0];
+    if (((flags >> kFilesCountShift) & 3) != 0) return 0;  // files: the usual path lists them
+    size_t at = 1;
+    const uint8_t* parent = nullptr;
+    if (response) {
+        if (n - at < 16) return 0;
+        parent = c + at;
+        at += 16;
+    }
+    if (n - at < 16) return 0;
+    const uint8_t* id = c + at;
+    at += 16;
+    size_t action_size = 0;
+    const uint8_t* action = nullptr;
+    if (!response) {
+        const size_t w = kNameSizeWidth[(flags & kActionSize16Bit) ? 1 : 0];
+        if (n - at < w) return 0;
+        action_size = static_cast<size_t>(read_le(c + at, w));
+        at += w;
+        if (action_size > limits_.max_action_size) return 0;  // ActionTooLong, from the usual path
+        if (n - at < action_size) return 0;
+        action = c + at;
+        at += action_size;
+    }
+    const size_t dw = kDataSizeWidth[flags >> kDataSizeShift];
+    if (n - at < dw) return 0;
+    const uint64_t data_size = read_le(c + at, dw);
+    at += dw;
+    if (at != n) return 0;  // HeaderOverrun (or a header going on in Continue): the usual path
+
+    // What MessageStart .. HeaderEnd leave in the channel's state.
+    ch = ChannelState{};
+    std::memcpy(ch.id.bytes, id, sizeof ch.id.bytes);
+    if (parent) std::memcpy(ch.parent_id.bytes, parent, sizeof ch.parent_id.bytes);
+    ch.data_left = data_size;
+    ch.phase = ChannelState::Phase::Body;
+    ch.field = HeaderField::Done;
+    ch.flags = flags;
+    ch.is_response = response;
+    ch.has_stream = (first & kHasStreamBit) != 0;
+    ch.stream_open = ch.has_stream;
+    ch.expects_response = (first & kExpectsResponseBit) != 0;
+    ch.sizes_known = true;
+
+    ev.type = EventType::WholeHeader;
+    ev.channel = channel_;
+    ev.is_response = response;
+    ev.id = ch.id;
+    ev.parent_id = ch.parent_id;
+    ev.has_stream = ch.has_stream;
+    ev.expects_response = ch.expects_response;
+    ev.bytes = ByteView{action, action_size};
+    ev.name_size = static_cast<uint32_t>(action_size);
+    ev.data_size = data_size;
+    ev.finished = finish_if_complete(ch);
+    return 1 + size_width + n;
 }
 
 size_t PacketDecoder::parse_header(const uint8_t* p, size_t avail, uint64_t packet_left, Event& ev,

@@ -102,6 +102,13 @@ enum class EventType : uint8_t {
     Abort,             // `channel`; `aborted` if a Message/Response was in progress there (then it
                        // is dropped and the channel is free; `is_response` tells which kind and
                        // `id` is its id, or all zero if the id had not fully arrived)
+    WholeHeader,       // only with set_whole_headers(true): a Message/Response header without
+                       // files that arrived in one packet, all in the input, as one event instead
+                       // of Message/ResponseStart, ActionChunk, HeaderSizes, HeaderEnd:
+                       // `channel`, `is_response`, `id`, `parent_id` (Response), `has_stream`,
+                       // `expects_response`, `bytes` (the whole action; empty for a Response),
+                       // `name_size`, `data_size`, `files_count` (0), `total_files_size` (0),
+                       // `finished`. The channel state afterwards is what the four leave.
 };
 
 const char* to_string(EventType type) noexcept;
@@ -202,6 +209,12 @@ public:
     // this file for the calling loop. `data` may be null when `len` is 0.
     Decoded feed(const uint8_t* data, size_t len) noexcept;
 
+    // On: a small header that is all in the input comes as one WholeHeader event (the session's
+    // fast path: one event per message instead of four). Anything else (files, a header split by
+    // Continue or by the end of the input, bad input) takes the field-by-field path and gives the
+    // usual events and errors. Off after init().
+    void set_whole_headers(bool on) noexcept { whole_headers_ = on; }
+
     uint16_t current_channel() const noexcept { return channel_; }
     // State of channel `id` (< limits.channels), for the session's bookkeeping.
     const ChannelState& channel_state(uint16_t id) const noexcept { return channels_[id]; }
@@ -222,6 +235,10 @@ private:
                         DecodeError& error) noexcept;
     // Closes the channel's Message/Response if everything declared has arrived.
     bool finish_if_complete(ChannelState& ch) noexcept;
+    // The WholeHeader path: p[0..avail) starts with a packet's first byte. Returns the bytes of
+    // the packet when it is a whole, valid, file-less Message/Response header (ev filled, the
+    // channel's state updated); 0 to leave it to the field-by-field path (nothing changed).
+    size_t whole_header(const uint8_t* p, size_t avail, Event& ev) noexcept;
 
     ChannelState* channels_ = nullptr;
     DecoderLimits limits_{};
@@ -234,6 +251,7 @@ private:
     uint8_t hdr_[kMaxPacketHeaderSize] = {};
     uint32_t file_index_ = 0;     // File packet in progress
     uint64_t content_left_ = 0;   // bytes left in the packet in progress
+    bool whole_headers_ = false;
 };
 
 } // namespace tickwire::detail::sockety
