@@ -39,6 +39,9 @@ size_t min_size(size_t a, uint64_t b) noexcept {
     return b < a ? static_cast<size_t>(b) : a;
 }
 
+constexpr size_t kFastReplyLowBytes = 1 + sizeof(Uuid::bytes);
+constexpr size_t kFastReplyBytes = 2 + sizeof(Uuid::bytes);
+
 Decoded need_more(size_t consumed, size_t need) noexcept {
     Decoded d;
     d.event.type = EventType::NeedMore;
@@ -150,12 +153,29 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
             if (hdr_len_ == 0) {
                 if (used == len) return need_more(used, 1);
                 const uint8_t first = data[used];
-                if (whole_headers_ && state_ == State::PacketHeader && ((first >> 4) == 0x2 || (first >> 4) == 0x5)) {
-                    Decoded d;
-                    const size_t k = whole_header(data + used, len - used, d.event);
-                    if (k) {
-                        d.consumed = used + k;
+                if (state_ == State::PacketHeader) {
+                    // Fast paths for what a busy peer sends most, when all of it is in the input;
+                    // the same events as the byte-by-byte path below.
+                    const uint8_t type = static_cast<uint8_t>(first >> 4);
+                    const size_t avail = len - used;
+                    if ((type == static_cast<uint8_t>(PacketType::FastReplyLow) && avail >= kFastReplyLowBytes) ||
+                        (type == static_cast<uint8_t>(PacketType::FastReply) && avail >= kFastReplyBytes)) {
+                        const bool low = type == static_cast<uint8_t>(PacketType::FastReplyLow);
+                        Decoded d;
+                        d.event.type = EventType::FastReply;
+                        d.event.code = low ? static_cast<uint16_t>(first & 0x0f) : read_u12(data + used);
+                        std::memcpy(d.event.id.bytes, data + used + (low ? 1 : 2), sizeof d.event.id.bytes);
+                        d.consumed = used + (low ? kFastReplyLowBytes : kFastReplyBytes);
                         return d;
+                    }
+                    if (whole_headers_ && (type == static_cast<uint8_t>(PacketType::Message) ||
+                                           type == static_cast<uint8_t>(PacketType::Response))) {
+                        Decoded d;
+                        const size_t k = whole_header(data + used, avail, d.event);
+                        if (k) {
+                            d.consumed = used + k;
+                            return d;
+                        }
                     }
                 }
                 if (state_ == State::ConnectionHeader) {

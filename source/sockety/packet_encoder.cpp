@@ -317,8 +317,6 @@ size_t response_content_size(const ResponseDesc& r) noexcept {
     return response_content_size(r, layout_body(response_body(r)));
 }
 
-size_t message_packet_size(const MessageDesc& m) noexcept { return with_prefix(message_content_size(m)); }
-size_t response_packet_size(const ResponseDesc& r) noexcept { return with_prefix(response_content_size(r)); }
 
 size_t encode_message_content(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
     const BodyLayout l = layout_body(message_body(m));
@@ -336,7 +334,65 @@ size_t encode_response_content(uint8_t* out, size_t cap, const ResponseDesc& r) 
     return n;
 }
 
+namespace {
+// Headers without files are the common case (every request/response of a busy peer): their
+// layout needs no walk and no width search. Same bytes as the general path (the encoder tests
+// compare both).
+int data_size_sel(uint64_t v) noexcept {
+    return v == 0 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : v <= kMaxUint48 ? 3 : kNoWidth;
+}
+int content_size_sel(uint64_t v) noexcept {
+    return v < 0x100 ? 0 : v < 0x10000 ? 1 : v < 0x1000000 ? 2 : v <= kMaxPacketContent ? 3 : kNoWidth;
+}
+
+// A file-less header: `fixed` bytes (flags byte, ids, action size and action) then the data size.
+// Writes the packet prefix and the flags byte; returns the total size (0: invalid or no room),
+// and where the content after the flags byte goes.
+size_t small_header_prefix(uint8_t* out, size_t cap, PacketType type, size_t fixed, uint64_t data_size,
+                           uint8_t extra_flags, bool has_stream, bool expects_response, uint8_t*& body) noexcept {
+    const int ds = data_size_sel(data_size);
+    if (ds == kNoWidth) return 0;
+    const uint64_t content = fixed + kDataSizeWidth[ds];
+    const int ps = content_size_sel(content);
+    if (ps == kNoWidth) return 0;
+    const size_t total = 1 + kPacketSizeWidth[ps] + static_cast<size_t>(content);
+    if (out == nullptr || cap < total) return 0;
+    out[0] = low_nibble_packet(type, static_cast<unsigned>((ps << kPacketSizeShift) | (has_stream ? kHasStreamBit : 0) |
+                                                           (expects_response ? kExpectsResponseBit : 0)));
+    write_le(out + 1, content, kPacketSizeWidth[ps]);
+    uint8_t* p = out + 1 + kPacketSizeWidth[ps];
+    *p++ = static_cast<uint8_t>((ds << kDataSizeShift) | extra_flags);
+    body = p;
+    // The data size is last: written here, the caller fills what lies between.
+    write_le(out + total - kDataSizeWidth[ds], data_size, kDataSizeWidth[ds]);
+    return total;
+}
+
+// The packet size of a file-less header (as small_header_prefix), 0 if invalid.
+size_t small_header_size(size_t fixed, uint64_t data_size) noexcept {
+    const int ds = data_size_sel(data_size);
+    if (ds == kNoWidth) return 0;
+    const uint64_t content = fixed + kDataSizeWidth[ds];
+    const int ps = content_size_sel(content);
+    return ps == kNoWidth ? 0 : 1 + kPacketSizeWidth[ps] + static_cast<size_t>(content);
+}
+} // namespace
+
 size_t encode_message(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
+    if (m.files_count == 0) {
+        if (m.action_size > kMaxActionSize || (m.action == nullptr && m.action_size != 0)) return 0;
+        const size_t aw = m.action_size > 0xff ? 2 : 1;
+        uint8_t* p = nullptr;
+        const size_t total = small_header_prefix(out, cap, PacketType::Message, 1 + sizeof m.id.bytes + aw + m.action_size,
+                                                 m.data_size, aw == 2 ? kActionSize16Bit : 0, m.has_stream,
+                                                 m.expects_response, p);
+        if (total == 0) return 0;
+        std::memcpy(p, m.id.bytes, sizeof m.id.bytes);
+        p += sizeof m.id.bytes;
+        write_le(p, m.action_size, aw);
+        if (m.action_size != 0) std::memcpy(p + aw, m.action, m.action_size);
+        return total;
+    }
     const BodyLayout l = layout_body(message_body(m));
     const size_t content = message_content_size(m, l);
     const size_t total = with_prefix(content);
@@ -348,6 +404,15 @@ size_t encode_message(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
 }
 
 size_t encode_response(uint8_t* out, size_t cap, const ResponseDesc& r) noexcept {
+    if (r.files_count == 0) {
+        uint8_t* p = nullptr;
+        const size_t total = small_header_prefix(out, cap, PacketType::Response, 1 + 2 * sizeof r.id.bytes, r.data_size, 0,
+                                                 r.has_stream, r.expects_response, p);
+        if (total == 0) return 0;
+        std::memcpy(p, r.parent_id.bytes, sizeof r.parent_id.bytes);
+        std::memcpy(p + sizeof r.parent_id.bytes, r.id.bytes, sizeof r.id.bytes);
+        return total;
+    }
     const BodyLayout l = layout_body(response_body(r));
     const size_t content = response_content_size(r, l);
     const size_t total = with_prefix(content);
@@ -356,6 +421,19 @@ size_t encode_response(uint8_t* out, size_t cap, const ResponseDesc& r) noexcept
                                                       r.has_stream, r.expects_response);
     write_response_content(out + prefix, r, l);
     return total;
+}
+
+size_t message_packet_size(const MessageDesc& m) noexcept {
+    if (m.files_count == 0) {
+        if (m.action_size > kMaxActionSize || (m.action == nullptr && m.action_size != 0)) return 0;
+        return small_header_size(1 + sizeof m.id.bytes + (m.action_size > 0xff ? 2 : 1) + m.action_size, m.data_size);
+    }
+    return with_prefix(message_content_size(m));
+}
+
+size_t response_packet_size(const ResponseDesc& r) noexcept {
+    if (r.files_count == 0) return small_header_size(1 + 2 * sizeof r.id.bytes, r.data_size);
+    return with_prefix(response_content_size(r));
 }
 
 } // namespace tickwire::detail::sockety
