@@ -440,31 +440,33 @@ size_t PacketDecoder::whole_header(const uint8_t* p, size_t avail, Event& ev) no
     at += dw;
     if (at != n) return 0;  // HeaderOverrun (or a header going on in Continue): the usual path
 
-    // What MessageStart .. HeaderEnd leave in the channel's state.
-    ch = ChannelState{};
-    std::memcpy(ch.id.bytes, id, sizeof ch.id.bytes);
-    if (parent) std::memcpy(ch.parent_id.bytes, parent, sizeof ch.parent_id.bytes);
-    ch.data_left = data_size;
-    ch.phase = ChannelState::Phase::Body;
-    ch.field = HeaderField::Done;
-    ch.flags = flags;
-    ch.is_response = response;
-    ch.has_stream = (first & kHasStreamBit) != 0;
-    ch.stream_open = ch.has_stream;
-    ch.expects_response = (first & kExpectsResponseBit) != 0;
-    ch.sizes_known = true;
-
     ev.type = EventType::WholeHeader;
     ev.channel = channel_;
     ev.is_response = response;
-    ev.id = ch.id;
-    ev.parent_id = ch.parent_id;
-    ev.has_stream = ch.has_stream;
-    ev.expects_response = ch.expects_response;
+    std::memcpy(ev.id.bytes, id, sizeof ev.id.bytes);
+    if (parent) std::memcpy(ev.parent_id.bytes, parent, sizeof ev.parent_id.bytes);
+    ev.has_stream = (first & kHasStreamBit) != 0;
+    ev.expects_response = (first & kExpectsResponseBit) != 0;
     ev.bytes = ByteView{action, action_size};
     ev.name_size = static_cast<uint32_t>(action_size);
     ev.data_size = data_size;
-    ev.finished = finish_if_complete(ch);
+    ev.finished = data_size == 0 && !ev.has_stream;
+    // What MessageStart .. HeaderEnd leave in the channel's state. A finished one leaves it idle,
+    // as it is now (an idle channel's state is always all default: every way to Idle resets it).
+    if (!ev.finished) {
+        ch = ChannelState{};
+        ch.id = ev.id;
+        ch.parent_id = ev.parent_id;
+        ch.data_left = data_size;
+        ch.phase = ChannelState::Phase::Body;
+        ch.field = HeaderField::Done;
+        ch.flags = flags;
+        ch.is_response = response;
+        ch.has_stream = ev.has_stream;
+        ch.stream_open = ev.has_stream;
+        ch.expects_response = ev.expects_response;
+        ch.sizes_known = true;
+    }
     return 1 + size_width + n;
 }
 

@@ -2,6 +2,8 @@
 // Only fixed tables and the caller's cursor; nothing allocates.
 #include "tickwire/sockety_router.hpp"
 
+#include <cstring>
+
 namespace tickwire {
 
 namespace {
@@ -44,8 +46,13 @@ void SocketyRouter::on_error(SocketyErrorHandler handler, void* user) noexcept {
 }
 
 uint32_t SocketyRouter::find(std::string_view action) const noexcept {
-    for (uint32_t i = 0; i < route_count_; ++i)
-        if (routes_[i].action == action) return i;
+    // Once per message: the size and the first byte rule out most routes without a memcmp call.
+    const size_t n = action.size();
+    for (uint32_t i = 0; i < route_count_; ++i) {
+        const std::string_view r = routes_[i].action;
+        if (r.size() != n) continue;
+        if (n == 0 || (r[0] == action[0] && std::memcmp(r.data(), action.data(), n) == 0)) return i;
+    }
     return static_cast<uint32_t>(kMaxRoutes);
 }
 
