@@ -83,9 +83,6 @@ Error SocketyRouter::route(SocketyConn conn, const SocketyView& message, uint64_
 
 Error SocketyRouter::handle(SocketyConn conn, SocketyCursorBase& cur) noexcept {
     const SocketyView& v = cur.view;
-    const bool peer_part = !v.is_response && (v.kind == SocketyKind::Data || v.kind == SocketyKind::File ||
-                                              v.kind == SocketyKind::Stream || v.kind == SocketyKind::StreamEnd ||
-                                              v.kind == SocketyKind::Aborted);
     uint64_t scratch = 0;
     if (v.kind == SocketyKind::Message) {
         uint64_t& state = v.channel < cur.channels ? cur.states[v.channel] : scratch;
@@ -102,6 +99,9 @@ Error SocketyRouter::handle(SocketyConn conn, SocketyCursorBase& cur) noexcept {
         if (v.channel < cur.channels) cur.routes[v.channel] = static_cast<uint8_t>(r < route_count_ ? r + 1 : 0xFF);
         return call(r < route_count_ ? routes_[r] : fallback_, conn, v, state, cur.done);
     }
+    const bool peer_part = !v.is_response && (v.kind == SocketyKind::Data || v.kind == SocketyKind::File ||
+                                              v.kind == SocketyKind::Stream || v.kind == SocketyKind::StreamEnd ||
+                                              v.kind == SocketyKind::Aborted);
     if (peer_part) {
         if (v.channel >= cur.channels) return Error::Ok;
         const uint8_t r = cur.routes[v.channel];

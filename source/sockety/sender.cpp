@@ -678,8 +678,15 @@ Error sockety_fast_reply(Engine& e, ConnSlot& s, const sockety::Uuid& to, uint16
     Ctx x{e, s, *ss};
     const size_t n = sockety::fast_reply_size(code);
     if (ss->lock != kNone || tx_room(x) < n) return would_block(x);
-    uint8_t b[sockety::kFastReplySize];
-    tx_put(x, b, sockety::encode_fast_reply(b, sizeof b, to, code));
+    // Straight into the ring where it has the room in one piece (a reply per request adds up).
+    const uint32_t cap = e.blocks.block_size();
+    if (s.tx.contiguous_free(cap) >= n) {
+        (void)sockety::encode_fast_reply(s.tx.tail_ptr(e.blocks), n, to, code);
+        s.tx.produced(static_cast<uint32_t>(n));
+    } else {
+        uint8_t b[sockety::kFastReplySize];
+        tx_put(x, b, sockety::encode_fast_reply(b, sizeof b, to, code));
+    }
     wrote(x);
     return Error::Ok;
 }
