@@ -47,6 +47,9 @@
 //   In practice (sockety-js never splits) an action or file name comes as one chunk whenever the
 //   input span holds it. Chunks are never empty and never span two packets; packets of size 0
 //   give no event. There is no Data End packet in Sockety: DataChunk's `last` marks the end.
+//   With set_whole_headers(true), MessageStart (ResponseStart) .. HeaderEnd of a file-less header
+//   that is all in the input come as one WholeHeader event (the session's fast path); the
+//   channel state and everything after it are the same as with the four events.
 //
 // Leniency, as sockety-js reads: bits the spec leaves unused are ignored (bits 2-3 of the
 // connection header, the low nibble of Stream End/Abort/Heartbeat/Go Away, the low 2 bits of
