@@ -42,12 +42,11 @@ size_t min_size(size_t a, uint64_t b) noexcept {
 constexpr size_t kFastReplyLowBytes = 1 + sizeof(Uuid::bytes);
 constexpr size_t kFastReplyBytes = 2 + sizeof(Uuid::bytes);
 
-Decoded need_more(size_t consumed, size_t need) noexcept {
-    Decoded d;
-    d.event.type = EventType::NeedMore;
-    d.event.need = need;
-    d.consumed = consumed;
-    return d;
+void need_more_into(Decoded& out, size_t consumed, size_t need) noexcept {
+    out = Decoded{};
+    out.event.type = EventType::NeedMore;
+    out.event.need = need;
+    out.consumed = consumed;
 }
 
 } // namespace
@@ -122,14 +121,13 @@ bool PacketDecoder::init(const DecoderLimits& limits, ChannelState* channels, si
     return true;
 }
 
-Decoded PacketDecoder::fail(DecodeError error, size_t consumed) noexcept {
+void PacketDecoder::fail_into(Decoded& out, DecodeError error, size_t consumed) noexcept {
     state_ = State::Failed;
     error_ = error;
-    Decoded d;
-    d.event.type = EventType::Error;
-    d.event.error = error;
-    d.consumed = consumed;
-    return d;
+    out = Decoded{};
+    out.event.type = EventType::Error;
+    out.event.error = error;
+    out.consumed = consumed;
 }
 
 bool PacketDecoder::finish_if_complete(ChannelState& ch) noexcept {
@@ -141,17 +139,21 @@ bool PacketDecoder::finish_if_complete(ChannelState& ch) noexcept {
 }
 
 Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
-    if (state_ == State::Failed) return fail(error_, 0);
+    // Every path fills and returns this one object, so that it is built in the caller's place
+    // (no copy of the big Decoded per event). Between events of one call only `event.type`
+    // (NeedMore) and `event.channel` can be left set, and every event sets both.
+    Decoded out;
+    if (state_ == State::Failed) { fail_into(out, error_, 0); return out; }
     if (data == nullptr) len = 0;
     size_t used = 0;
     for (;;) {
         switch (state_) {
-        case State::Failed: return fail(error_, used);
+        case State::Failed: { fail_into(out, error_, used); return out; }
 
         case State::ConnectionHeader:
         case State::PacketHeader: {
             if (hdr_len_ == 0) {
-                if (used == len) return need_more(used, 1);
+                if (used == len) { need_more_into(out, used, 1); return out; }
                 const uint8_t first = data[used];
                 if (state_ == State::PacketHeader) {
                     // Fast paths for what a busy peer sends most, when all of it is in the input;
@@ -161,31 +163,30 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
                     if ((type == static_cast<uint8_t>(PacketType::FastReplyLow) && avail >= kFastReplyLowBytes) ||
                         (type == static_cast<uint8_t>(PacketType::FastReply) && avail >= kFastReplyBytes)) {
                         const bool low = type == static_cast<uint8_t>(PacketType::FastReplyLow);
-                        Decoded d;
-                        d.event.type = EventType::FastReply;
-                        d.event.code = low ? static_cast<uint16_t>(first & 0x0f) : read_u12(data + used);
-                        std::memcpy(d.event.id.bytes, data + used + (low ? 1 : 2), sizeof d.event.id.bytes);
-                        d.consumed = used + (low ? kFastReplyLowBytes : kFastReplyBytes);
-                        return d;
+                        out.event.type = EventType::FastReply;
+                        out.event.channel = 0;  // not channel-scoped
+                        out.event.code = low ? static_cast<uint16_t>(first & 0x0f) : read_u12(data + used);
+                        std::memcpy(out.event.id.bytes, data + used + (low ? 1 : 2), sizeof out.event.id.bytes);
+                        out.consumed = used + (low ? kFastReplyLowBytes : kFastReplyBytes);
+                        return out;
                     }
                     if (whole_headers_ && (type == static_cast<uint8_t>(PacketType::Message) ||
                                            type == static_cast<uint8_t>(PacketType::Response))) {
-                        Decoded d;
-                        const size_t k = whole_header(data + used, avail, d.event);
+                        const size_t k = whole_header(data + used, avail, out.event);
                         if (k) {
-                            d.consumed = used + k;
-                            return d;
+                            out.consumed = used + k;
+                            return out;
                         }
                     }
                 }
                 if (state_ == State::ConnectionHeader) {
                     if ((first & 0xf0) != kConnectionHeaderTag)
-                        return fail(DecodeError::BadConnectionHeader, used);
+                        { fail_into(out, DecodeError::BadConnectionHeader, used); return out; }
                     static constexpr uint8_t kCountWidth[4] = {0, 1, 2, 0};
                     hdr_need_ = static_cast<uint8_t>(1 + kCountWidth[first & 3]);
                 } else {
                     const size_t header_length = packet_header_length(first);
-                    if (header_length == 0) return fail(DecodeError::UnknownPacketType, used);
+                    if (header_length == 0) { fail_into(out, DecodeError::UnknownPacketType, used); return out; }
                     hdr_need_ = static_cast<uint8_t>(header_length);
                 }
             }
@@ -193,25 +194,22 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
             if (take) std::memcpy(hdr_ + hdr_len_, data + used, take);  // data may be null when len is 0
             hdr_len_ = static_cast<uint8_t>(hdr_len_ + take);
             used += take;
-            if (hdr_len_ < hdr_need_) return need_more(used, static_cast<size_t>(hdr_need_ - hdr_len_));
+            if (hdr_len_ < hdr_need_) { need_more_into(out, used, static_cast<size_t>(hdr_need_ - hdr_len_)); return out; }
             hdr_len_ = 0;
-
-            Decoded d;
-            d.event.type = EventType::NeedMore;
+            out.event.type = EventType::NeedMore;
             const DecodeError error = state_ == State::ConnectionHeader
-                                          ? on_connection_header(d.event)
-                                          : on_packet_header(d.event);
-            if (error != DecodeError::None) return fail(error, used);
-            if (d.event.type == EventType::NeedMore) continue;  // packet content follows
-            d.consumed = used;
-            return d;
+                                          ? on_connection_header(out.event)
+                                          : on_packet_header(out.event);
+            if (error != DecodeError::None) { fail_into(out, error, used); return out; }
+            if (out.event.type == EventType::NeedMore) continue;  // packet content follows
+            out.consumed = used;
+            return out;
         }
 
         case State::Content: {
             ChannelState& ch = channels_[channel_];
             const size_t avail = min_size(len - used, content_left_);
-            Decoded d;
-            d.event.channel = channel_;
+            out.event.channel = channel_;
             if (content_ == Content::Header) {
                 if (ch.phase != ChannelState::Phase::Header) {
                     // The header ended exactly with the packet (an overrun fails in parse_header).
@@ -219,43 +217,43 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
                     continue;
                 }
                 DecodeError error = DecodeError::None;
-                const size_t k = parse_header(data + used, avail, content_left_, d.event, error);
+                const size_t k = parse_header(data + used, avail, content_left_, out.event, error);
                 used += k;
                 content_left_ -= k;
-                if (error != DecodeError::None) return fail(error, used);
-                if (d.event.type == EventType::NeedMore) {
-                    if (content_left_ != 0) return need_more(used, 1);
+                if (error != DecodeError::None) { fail_into(out, error, used); return out; }
+                if (out.event.type == EventType::NeedMore) {
+                    if (content_left_ != 0) { need_more_into(out, used, 1); return out; }
                     // The header goes on in a Continue packet.
                     state_ = State::PacketHeader;
                     continue;
                 }
                 if (content_left_ == 0 && ch.phase != ChannelState::Phase::Header)
                     state_ = State::PacketHeader;
-                d.consumed = used;
-                return d;
+                out.consumed = used;
+                return out;
             }
-            if (avail == 0) return need_more(used, 1);  // packets of size 0 never get here
-            d.event.bytes = ByteView{data + used, avail};
+            if (avail == 0) { need_more_into(out, used, 1); return out; }  // packets of size 0 never get here
+            out.event.bytes = ByteView{data + used, avail};
             used += avail;
             content_left_ -= avail;
             if (content_left_ == 0) state_ = State::PacketHeader;
             switch (content_) {
             case Content::Data:
-                d.event.type = EventType::DataChunk;
+                out.event.type = EventType::DataChunk;
                 ch.data_left -= avail;
-                d.event.last = ch.data_left == 0;
-                d.event.finished = d.event.last && finish_if_complete(ch);
+                out.event.last = ch.data_left == 0;
+                out.event.finished = out.event.last && finish_if_complete(ch);
                 break;
-            case Content::Stream: d.event.type = EventType::StreamChunk; break;
+            case Content::Stream: out.event.type = EventType::StreamChunk; break;
             case Content::File:
-                d.event.type = EventType::FileChunk;
-                d.event.file_index = file_index_;
+                out.event.type = EventType::FileChunk;
+                out.event.file_index = file_index_;
                 ch.file_bytes += avail;
                 break;
             case Content::Header: break;  // handled above
             }
-            d.consumed = used;
-            return d;
+            out.consumed = used;
+            return out;
         }
         }
     }
@@ -276,6 +274,7 @@ DecodeError PacketDecoder::on_connection_header(Event& ev) noexcept {
     // More than the format can address is harmless: ids stop at 4095.
     if (channels > kMaxChannels) channels = kMaxChannels;
     ev.type = EventType::ConnectionHeader;
+    ev.channel = 0;
     ev.channels = static_cast<uint16_t>(channels);
     state_ = State::PacketHeader;
     return DecodeError::None;

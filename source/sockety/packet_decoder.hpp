@@ -228,7 +228,7 @@ private:
     enum class State : uint8_t { ConnectionHeader, PacketHeader, Content, Failed };
     enum class Content : uint8_t { Header, Data, Stream, File };
 
-    Decoded fail(DecodeError error, size_t consumed) noexcept;
+    void fail_into(Decoded& out, DecodeError error, size_t consumed) noexcept;
     // Acts on a complete packet header in hdr_. Fills `ev` when the packet is an event by itself.
     DecodeError on_packet_header(Event& ev) noexcept;
     DecodeError on_connection_header(Event& ev) noexcept;
