@@ -293,6 +293,29 @@ struct Reader {
 
 constexpr uint64_t kFileEnded = ~uint64_t{0};
 
+// `v = SocketyView()` field by field: once per item, and the compiler builds the assignment as a
+// 240-byte temporary cleared with `rep stos` (a fifth of try_read's time on a busy connection).
+// A field added to SocketyView or ReadView must be added here: the size check says so.
+static_assert(sizeof(void*) != 8 || sizeof(SocketyView) == 240, "reset_view: reset the new SocketyView fields");
+void reset_view(SocketyView& v) noexcept {
+    v.kind = SocketyKind::Message;
+    v.id = SocketyId();
+    v.parent = SocketyId();
+    v.tag = 0;
+    v.matched = v.is_response = v.expects_response = v.has_stream = v.last = v.finished = false;
+    v.code = v.channel = 0;
+    v.action = std::string_view();
+    v.data_size = v.files_size = 0;
+    v.files_count = v.file_index = 0;
+    v.offset = 0;
+    v.data = nullptr;
+    v.size = 0;
+    v.view_.clear();
+    v.view_.time_us = 0;
+    v.files_ = nullptr;
+    v.names_ = nullptr;
+}
+
 } // namespace
 
 Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out) noexcept {
@@ -301,7 +324,7 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
     SocketySession& ss = *ssp;
     if (s.rx_lent) return Read::NoData;  // the previous chunk is still out: release it first
     Reader r{e, s, ss, e.config.sockety};
-    out = SocketyView();
+    reset_view(out);
     uint32_t consumed = 0;  // bytes used by items that hold no view, consumed in one go
     auto finish = [&](Read result) {
         if (consumed) e.consume_rx(s, consumed);
