@@ -320,16 +320,16 @@ void pump_disk(Ctx& x, uint32_t ui) noexcept {
     maybe_complete(x, ui);
 }
 
-// The common case of send/respond, taken when it applies (else `done` stays false and the
-// general path below goes on, with the same id): a unit whose whole body is in the draft (no
+// The common case of send/respond, taken when it applies (true: `out`, or `err` when it failed;
+// false: the general path goes on, with the same id): a unit whose whole body is in the draft (no
 // files, no stream, data given or none), written at once while nothing waits before it. Its body
 // is complete as soon as it is written, so the channel it goes out on is free again at once: it
 // is the free stack's top, read and not popped. The wire bytes and the unit's state afterwards
 // are those of the general path (which takes the channel, writes the start, then completes it).
-Result<SocketyOut> send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid* parent, const sockety::Uuid& id,
-                              bool& done) noexcept {
+bool send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid* parent, const sockety::Uuid& id, SocketyOut& out,
+                Error& err) noexcept {
     SocketySession& ss = x.ss;
-    if (ss.fifo_head != kNone || ss.lock != kNone || ss.chan_free_count == 0) return Error::WouldBlock;
+    if (ss.fifo_head != kNone || ss.lock != kNone || ss.chan_free_count == 0) return false;
     const bool response = parent != nullptr;
     sockety::MessageDesc m;
     sockety::ResponseDesc r;
@@ -347,16 +347,16 @@ Result<SocketyOut> send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid
         m.expects_response = d.expects_response;
         header_size = sockety::message_packet_size(m);
     }
-    done = true;
-    if (header_size == 0) return Error::InvalidArgument;
+    if (header_size == 0) {
+        err = Error::InvalidArgument;
+        return true;
+    }
     const uint32_t ch = ss.chan_free[ss.chan_free_count - 1];
     const size_t data_header = d.data_size ? sockety::payload_header_size(PacketType::Data, d.data_size) : 0;
     const uint64_t start = header_size + data_header + d.data_size;
     const uint32_t cap = x.e.blocks.block_size();
-    if (header_size > kStackHeader || start + 2 > cap || tx_room(x) < start + switch_cost(ss, ch)) {
-        done = false;  // the general path queues it in a message slot, or refuses it
-        return Error::WouldBlock;
-    }
+    if (header_size > kStackHeader || start + 2 > cap || tx_room(x) < start + switch_cost(ss, ch))
+        return false;  // the general path queues it in a message slot, or refuses it
     put_switch(x, ch);
     // The header straight into the ring where it has the room in one piece.
     const uint32_t contiguous = x.s.tx.contiguous_free(cap);
@@ -398,10 +398,9 @@ Result<SocketyOut> send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid
         u.gen = next_gen(u.gen);
         ss.unit_free[ss.unit_free_count++] = ui;
     }
-    SocketyOut out;
     out.value = make_handle(ui, u.gen);
     std::memcpy(out.id.bytes, id.bytes, 16);
-    return out;
+    return true;
 }
 
 } // namespace
@@ -527,9 +526,14 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
     sockety::Uuid id;
     if (!next_uuid(e, id)) return Error::SystemError;
     if (d.files_count == 0 && !d.stream && (d.data || d.data_size == 0)) {
-        bool done = false;
-        const Result<SocketyOut> r = send_whole(x, d, parent, id, done);
-        if (done) return r;
+        // Built straight into the result (a Result copied out of a local cost a store-forwarding
+        // stall per message).
+        SocketyOut out;
+        Error err = Error::Ok;
+        if (send_whole(x, d, parent, id, out, err)) {
+            if (err != Error::Ok) return err;
+            return out;
+        }
     }
 
     // Files from disk are opened now (their sizes go into the header); closed again on any
