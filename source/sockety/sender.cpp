@@ -103,9 +103,15 @@ SocketyUnit* unit_of(SocketySession& ss, const SocketyConfig& cfg, uint64_t h, u
 bool next_uuid(Engine& e, sockety::Uuid& out) noexcept {
     if (e.uuid_used + 16 > e.uuid_cache_size) {
         if (!e.random.fill(e.uuid_cache, e.uuid_cache_size)) return false;
+        // The v4 bits go into the whole batch now: setting them per id (byte stores, then the
+        // id read whole) stalled the store forwarding once per message.
+        for (uint32_t i = 0; i + 16 <= e.uuid_cache_size; i += 16) {
+            const sockety::Uuid id = sockety::uuid_v4_from_random(e.uuid_cache + i);
+            std::memcpy(e.uuid_cache + i, id.bytes, 16);
+        }
         e.uuid_used = 0;
     }
-    out = sockety::uuid_v4_from_random(e.uuid_cache + e.uuid_used);
+    std::memcpy(out.bytes, e.uuid_cache + e.uuid_used, 16);
     e.uuid_used += 16;
     return true;
 }
