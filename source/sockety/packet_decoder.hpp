@@ -116,29 +116,41 @@ enum class EventType : uint8_t {
 
 const char* to_string(EventType type) noexcept;
 
-// One decoded event. Only the fields listed for its type above are meaningful.
+// One decoded event. Only the fields listed for its type above are meaningful. A new Event is
+// NeedMore with every field zero; the constructor sets them one by one because the compiler
+// clears a struct of this size with `rep stos`, slow for one event per message.
 struct Event {
-    EventType type = EventType::NeedMore;
-    DecodeError error = DecodeError::None;
-    bool has_stream = false;
-    bool expects_response = false;
-    bool is_response = false;
-    bool last = false;
-    bool finished = false;
-    bool aborted = false;
-    uint16_t channel = 0;
-    uint16_t channels = 0;
-    uint16_t code = 0;
-    uint32_t file_index = 0;
-    uint32_t files_count = 0;
-    uint32_t name_size = 0;
-    uint64_t data_size = 0;
-    uint64_t total_files_size = 0;
-    uint64_t file_size = 0;
-    size_t need = 0;
+    EventType type;
+    DecodeError error;
+    bool has_stream;
+    bool expects_response;
+    bool is_response;
+    bool last;
+    bool finished;
+    bool aborted;
+    uint16_t channel;
+    uint16_t channels;
+    uint16_t code;
+    uint32_t file_index;
+    uint32_t files_count;
+    uint32_t name_size;
+    uint64_t data_size;
+    uint64_t total_files_size;
+    uint64_t file_size;
+    size_t need;
     Uuid id;
     Uuid parent_id;
     ByteView bytes;
+
+    Event() noexcept {
+        type = EventType::NeedMore;
+        error = DecodeError::None;
+        has_stream = expects_response = is_response = last = finished = aborted = false;
+        channel = channels = code = 0;
+        file_index = files_count = name_size = 0;
+        data_size = total_files_size = file_size = 0;
+        need = 0;
+    }
 };
 
 struct Decoded {
