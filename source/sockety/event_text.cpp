@@ -79,6 +79,12 @@ size_t describe(const Event& e, char* out, size_t cap) noexcept {
         n = std::snprintf(out, cap, "%s ch=%u aborted=%d response=%d id=%s", name, ch, e.aborted,
                           e.is_response, UuidText(e.id).text);
         break;
+    case EventType::WholeHeader:
+        n = std::snprintf(out, cap, "%s ch=%u response=%d parent=%s id=%s stream=%d expects=%d action_size=%u data=%llu finished=%d",
+                          name, ch, e.is_response, UuidText(e.parent_id).text, UuidText(e.id).text, e.has_stream,
+                          e.expects_response, static_cast<unsigned>(e.name_size),
+                          static_cast<unsigned long long>(e.data_size), e.finished);
+        break;
     }
     if (n < 0) {
         out[0] = '\0';

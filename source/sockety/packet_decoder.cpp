@@ -39,12 +39,14 @@ size_t min_size(size_t a, uint64_t b) noexcept {
     return b < a ? static_cast<size_t>(b) : a;
 }
 
-Decoded need_more(size_t consumed, size_t need) noexcept {
-    Decoded d;
-    d.event.type = EventType::NeedMore;
-    d.event.need = need;
-    d.consumed = consumed;
-    return d;
+constexpr size_t kFastReplyLowBytes = 1 + sizeof(Uuid::bytes);
+constexpr size_t kFastReplyBytes = 2 + sizeof(Uuid::bytes);
+
+void need_more_into(Decoded& out, size_t consumed, size_t need) noexcept {
+    out = Decoded{};
+    out.event.type = EventType::NeedMore;
+    out.event.need = need;
+    out.consumed = consumed;
 }
 
 } // namespace
@@ -91,6 +93,7 @@ const char* to_string(EventType type) noexcept {
     case EventType::Heartbeat: return "Heartbeat";
     case EventType::GoAway: return "GoAway";
     case EventType::Abort: return "Abort";
+    case EventType::WholeHeader: return "WholeHeader";
     }
     return "unknown event";
 }
@@ -114,17 +117,17 @@ bool PacketDecoder::init(const DecoderLimits& limits, ChannelState* channels, si
     content_ = Content::Header;
     content_left_ = 0;
     file_index_ = 0;
+    whole_headers_ = false;
     return true;
 }
 
-Decoded PacketDecoder::fail(DecodeError error, size_t consumed) noexcept {
+void PacketDecoder::fail_into(Decoded& out, DecodeError error, size_t consumed) noexcept {
     state_ = State::Failed;
     error_ = error;
-    Decoded d;
-    d.event.type = EventType::Error;
-    d.event.error = error;
-    d.consumed = consumed;
-    return d;
+    out = Decoded{};
+    out.event.type = EventType::Error;
+    out.event.error = error;
+    out.consumed = consumed;
 }
 
 bool PacketDecoder::finish_if_complete(ChannelState& ch) noexcept {
@@ -136,26 +139,54 @@ bool PacketDecoder::finish_if_complete(ChannelState& ch) noexcept {
 }
 
 Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
-    if (state_ == State::Failed) return fail(error_, 0);
+    // Every path fills and returns this one object, so that it is built in the caller's place
+    // (no copy of the big Decoded per event). Between events of one call only `event.type`
+    // (NeedMore) and `event.channel` can be left set, and every event sets both.
+    Decoded out;
+    if (state_ == State::Failed) { fail_into(out, error_, 0); return out; }
     if (data == nullptr) len = 0;
     size_t used = 0;
     for (;;) {
         switch (state_) {
-        case State::Failed: return fail(error_, used);
+        case State::Failed: { fail_into(out, error_, used); return out; }
 
         case State::ConnectionHeader:
         case State::PacketHeader: {
             if (hdr_len_ == 0) {
-                if (used == len) return need_more(used, 1);
+                if (used == len) { need_more_into(out, used, 1); return out; }
                 const uint8_t first = data[used];
+                if (state_ == State::PacketHeader) {
+                    // Fast paths for what a busy peer sends most, when all of it is in the input;
+                    // the same events as the byte-by-byte path below.
+                    const uint8_t type = static_cast<uint8_t>(first >> 4);
+                    const size_t avail = len - used;
+                    if ((type == static_cast<uint8_t>(PacketType::FastReplyLow) && avail >= kFastReplyLowBytes) ||
+                        (type == static_cast<uint8_t>(PacketType::FastReply) && avail >= kFastReplyBytes)) {
+                        const bool low = type == static_cast<uint8_t>(PacketType::FastReplyLow);
+                        out.event.type = EventType::FastReply;
+                        out.event.channel = 0;  // not channel-scoped
+                        out.event.code = low ? static_cast<uint16_t>(first & 0x0f) : read_u12(data + used);
+                        std::memcpy(out.event.id.bytes, data + used + (low ? 1 : 2), sizeof out.event.id.bytes);
+                        out.consumed = used + (low ? kFastReplyLowBytes : kFastReplyBytes);
+                        return out;
+                    }
+                    if (whole_headers_ && (type == static_cast<uint8_t>(PacketType::Message) ||
+                                           type == static_cast<uint8_t>(PacketType::Response))) {
+                        const size_t k = whole_header(data + used, avail, out.event);
+                        if (k) {
+                            out.consumed = used + k;
+                            return out;
+                        }
+                    }
+                }
                 if (state_ == State::ConnectionHeader) {
                     if ((first & 0xf0) != kConnectionHeaderTag)
-                        return fail(DecodeError::BadConnectionHeader, used);
+                        { fail_into(out, DecodeError::BadConnectionHeader, used); return out; }
                     static constexpr uint8_t kCountWidth[4] = {0, 1, 2, 0};
                     hdr_need_ = static_cast<uint8_t>(1 + kCountWidth[first & 3]);
                 } else {
                     const size_t header_length = packet_header_length(first);
-                    if (header_length == 0) return fail(DecodeError::UnknownPacketType, used);
+                    if (header_length == 0) { fail_into(out, DecodeError::UnknownPacketType, used); return out; }
                     hdr_need_ = static_cast<uint8_t>(header_length);
                 }
             }
@@ -163,25 +194,22 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
             if (take) std::memcpy(hdr_ + hdr_len_, data + used, take);  // data may be null when len is 0
             hdr_len_ = static_cast<uint8_t>(hdr_len_ + take);
             used += take;
-            if (hdr_len_ < hdr_need_) return need_more(used, static_cast<size_t>(hdr_need_ - hdr_len_));
+            if (hdr_len_ < hdr_need_) { need_more_into(out, used, static_cast<size_t>(hdr_need_ - hdr_len_)); return out; }
             hdr_len_ = 0;
-
-            Decoded d;
-            d.event.type = EventType::NeedMore;
+            out.event.type = EventType::NeedMore;
             const DecodeError error = state_ == State::ConnectionHeader
-                                          ? on_connection_header(d.event)
-                                          : on_packet_header(d.event);
-            if (error != DecodeError::None) return fail(error, used);
-            if (d.event.type == EventType::NeedMore) continue;  // packet content follows
-            d.consumed = used;
-            return d;
+                                          ? on_connection_header(out.event)
+                                          : on_packet_header(out.event);
+            if (error != DecodeError::None) { fail_into(out, error, used); return out; }
+            if (out.event.type == EventType::NeedMore) continue;  // packet content follows
+            out.consumed = used;
+            return out;
         }
 
         case State::Content: {
             ChannelState& ch = channels_[channel_];
             const size_t avail = min_size(len - used, content_left_);
-            Decoded d;
-            d.event.channel = channel_;
+            out.event.channel = channel_;
             if (content_ == Content::Header) {
                 if (ch.phase != ChannelState::Phase::Header) {
                     // The header ended exactly with the packet (an overrun fails in parse_header).
@@ -189,43 +217,43 @@ Decoded PacketDecoder::feed(const uint8_t* data, size_t len) noexcept {
                     continue;
                 }
                 DecodeError error = DecodeError::None;
-                const size_t k = parse_header(data + used, avail, content_left_, d.event, error);
+                const size_t k = parse_header(data + used, avail, content_left_, out.event, error);
                 used += k;
                 content_left_ -= k;
-                if (error != DecodeError::None) return fail(error, used);
-                if (d.event.type == EventType::NeedMore) {
-                    if (content_left_ != 0) return need_more(used, 1);
+                if (error != DecodeError::None) { fail_into(out, error, used); return out; }
+                if (out.event.type == EventType::NeedMore) {
+                    if (content_left_ != 0) { need_more_into(out, used, 1); return out; }
                     // The header goes on in a Continue packet.
                     state_ = State::PacketHeader;
                     continue;
                 }
                 if (content_left_ == 0 && ch.phase != ChannelState::Phase::Header)
                     state_ = State::PacketHeader;
-                d.consumed = used;
-                return d;
+                out.consumed = used;
+                return out;
             }
-            if (avail == 0) return need_more(used, 1);  // packets of size 0 never get here
-            d.event.bytes = ByteView{data + used, avail};
+            if (avail == 0) { need_more_into(out, used, 1); return out; }  // packets of size 0 never get here
+            out.event.bytes = ByteView{data + used, avail};
             used += avail;
             content_left_ -= avail;
             if (content_left_ == 0) state_ = State::PacketHeader;
             switch (content_) {
             case Content::Data:
-                d.event.type = EventType::DataChunk;
+                out.event.type = EventType::DataChunk;
                 ch.data_left -= avail;
-                d.event.last = ch.data_left == 0;
-                d.event.finished = d.event.last && finish_if_complete(ch);
+                out.event.last = ch.data_left == 0;
+                out.event.finished = out.event.last && finish_if_complete(ch);
                 break;
-            case Content::Stream: d.event.type = EventType::StreamChunk; break;
+            case Content::Stream: out.event.type = EventType::StreamChunk; break;
             case Content::File:
-                d.event.type = EventType::FileChunk;
-                d.event.file_index = file_index_;
+                out.event.type = EventType::FileChunk;
+                out.event.file_index = file_index_;
                 ch.file_bytes += avail;
                 break;
             case Content::Header: break;  // handled above
             }
-            d.consumed = used;
-            return d;
+            out.consumed = used;
+            return out;
         }
         }
     }
@@ -246,6 +274,7 @@ DecodeError PacketDecoder::on_connection_header(Event& ev) noexcept {
     // More than the format can address is harmless: ids stop at 4095.
     if (channels > kMaxChannels) channels = kMaxChannels;
     ev.type = EventType::ConnectionHeader;
+    ev.channel = 0;
     ev.channels = static_cast<uint16_t>(channels);
     state_ = State::PacketHeader;
     return DecodeError::None;
@@ -364,6 +393,80 @@ DecodeError PacketDecoder::on_packet_header(Event& ev) noexcept {
         return DecodeError::None;
     }
     return DecodeError::UnknownPacketType;  // 0xF is refused before the header is collected
+}
+
+size_t PacketDecoder::whole_header(const uint8_t* p, size_t avail, Event& ev) noexcept {
+    // Every bound is checked before anything changes: on any doubt, 0 and the usual path decides
+    // (and reports the same errors as always).
+    const uint8_t first = p[0];
+    const size_t size_width = kPacketSizeWidth[(first >> kPacketSizeShift) & 3];
+    if (avail < 1 + size_width) return 0;
+    const uint64_t size = read_le(p + 1, size_width);
+    if (size > avail - 1 - size_width) return 0;  // not all here
+    ChannelState& ch = channels_[channel_];
+    if (!ch.idle()) return 0;  // ChannelBusy, from the usual path
+    const uint8_t* c = p + 1 + size_width;
+    const size_t n = static_cast<size_t>(size);
+    const bool response = (first >> 4) == static_cast<uint8_t>(PacketType::Response);
+    if (n < 1) return 0;
+    const uint8_t flags = c[0];
+    if (((flags >> kFilesCountShift) & 3) != 0) return 0;  // files: the usual path lists them
+    size_t at = 1;
+    const uint8_t* parent = nullptr;
+    if (response) {
+        if (n - at < 16) return 0;
+        parent = c + at;
+        at += 16;
+    }
+    if (n - at < 16) return 0;
+    const uint8_t* id = c + at;
+    at += 16;
+    size_t action_size = 0;
+    const uint8_t* action = nullptr;
+    if (!response) {
+        const size_t w = kNameSizeWidth[(flags & kActionSize16Bit) ? 1 : 0];
+        if (n - at < w) return 0;
+        action_size = static_cast<size_t>(read_le(c + at, w));
+        at += w;
+        if (action_size > limits_.max_action_size) return 0;  // ActionTooLong, from the usual path
+        if (n - at < action_size) return 0;
+        action = c + at;
+        at += action_size;
+    }
+    const size_t dw = kDataSizeWidth[flags >> kDataSizeShift];
+    if (n - at < dw) return 0;
+    const uint64_t data_size = read_le(c + at, dw);
+    at += dw;
+    if (at != n) return 0;  // HeaderOverrun (or a header going on in Continue): the usual path
+
+    ev.type = EventType::WholeHeader;
+    ev.channel = channel_;
+    ev.is_response = response;
+    std::memcpy(ev.id.bytes, id, sizeof ev.id.bytes);
+    if (parent) std::memcpy(ev.parent_id.bytes, parent, sizeof ev.parent_id.bytes);
+    ev.has_stream = (first & kHasStreamBit) != 0;
+    ev.expects_response = (first & kExpectsResponseBit) != 0;
+    ev.bytes = ByteView{action, action_size};
+    ev.name_size = static_cast<uint32_t>(action_size);
+    ev.data_size = data_size;
+    ev.finished = data_size == 0 && !ev.has_stream;
+    // What MessageStart .. HeaderEnd leave in the channel's state. A finished one leaves it idle,
+    // as it is now (an idle channel's state is always all default: every way to Idle resets it).
+    if (!ev.finished) {
+        ch = ChannelState{};
+        ch.id = ev.id;
+        ch.parent_id = ev.parent_id;
+        ch.data_left = data_size;
+        ch.phase = ChannelState::Phase::Body;
+        ch.field = HeaderField::Done;
+        ch.flags = flags;
+        ch.is_response = response;
+        ch.has_stream = ev.has_stream;
+        ch.stream_open = ev.has_stream;
+        ch.expects_response = ev.expects_response;
+        ch.sizes_known = true;
+    }
+    return 1 + size_width + n;
 }
 
 size_t PacketDecoder::parse_header(const uint8_t* p, size_t avail, uint64_t packet_left, Event& ev,

@@ -47,6 +47,9 @@
 //   In practice (sockety-js never splits) an action or file name comes as one chunk whenever the
 //   input span holds it. Chunks are never empty and never span two packets; packets of size 0
 //   give no event. There is no Data End packet in Sockety: DataChunk's `last` marks the end.
+//   With set_whole_headers(true), MessageStart (ResponseStart) .. HeaderEnd of a file-less header
+//   that is all in the input come as one WholeHeader event (the session's fast path); the
+//   channel state and everything after it are the same as with the four events.
 //
 // Leniency, as sockety-js reads: bits the spec leaves unused are ignored (bits 2-3 of the
 // connection header, the low nibble of Stream End/Abort/Heartbeat/Go Away, the low 2 bits of
@@ -102,33 +105,52 @@ enum class EventType : uint8_t {
     Abort,             // `channel`; `aborted` if a Message/Response was in progress there (then it
                        // is dropped and the channel is free; `is_response` tells which kind and
                        // `id` is its id, or all zero if the id had not fully arrived)
+    WholeHeader,       // only with set_whole_headers(true): a Message/Response header without
+                       // files that arrived in one packet, all in the input, as one event instead
+                       // of Message/ResponseStart, ActionChunk, HeaderSizes, HeaderEnd:
+                       // `channel`, `is_response`, `id`, `parent_id` (Response), `has_stream`,
+                       // `expects_response`, `bytes` (the whole action; empty for a Response),
+                       // `name_size`, `data_size`, `files_count` (0), `total_files_size` (0),
+                       // `finished`. The channel state afterwards is what the four leave.
 };
 
 const char* to_string(EventType type) noexcept;
 
-// One decoded event. Only the fields listed for its type above are meaningful.
+// One decoded event. Only the fields listed for its type above are meaningful. A new Event is
+// NeedMore with every field zero; the constructor sets them one by one because the compiler
+// clears a struct of this size with `rep stos`, slow for one event per message.
 struct Event {
-    EventType type = EventType::NeedMore;
-    DecodeError error = DecodeError::None;
-    bool has_stream = false;
-    bool expects_response = false;
-    bool is_response = false;
-    bool last = false;
-    bool finished = false;
-    bool aborted = false;
-    uint16_t channel = 0;
-    uint16_t channels = 0;
-    uint16_t code = 0;
-    uint32_t file_index = 0;
-    uint32_t files_count = 0;
-    uint32_t name_size = 0;
-    uint64_t data_size = 0;
-    uint64_t total_files_size = 0;
-    uint64_t file_size = 0;
-    size_t need = 0;
+    EventType type;
+    DecodeError error;
+    bool has_stream;
+    bool expects_response;
+    bool is_response;
+    bool last;
+    bool finished;
+    bool aborted;
+    uint16_t channel;
+    uint16_t channels;
+    uint16_t code;
+    uint32_t file_index;
+    uint32_t files_count;
+    uint32_t name_size;
+    uint64_t data_size;
+    uint64_t total_files_size;
+    uint64_t file_size;
+    size_t need;
     Uuid id;
     Uuid parent_id;
     ByteView bytes;
+
+    Event() noexcept {
+        type = EventType::NeedMore;
+        error = DecodeError::None;
+        has_stream = expects_response = is_response = last = finished = aborted = false;
+        channel = channels = code = 0;
+        file_index = files_count = name_size = 0;
+        data_size = total_files_size = file_size = 0;
+        need = 0;
+    }
 };
 
 struct Decoded {
@@ -202,6 +224,12 @@ public:
     // this file for the calling loop. `data` may be null when `len` is 0.
     Decoded feed(const uint8_t* data, size_t len) noexcept;
 
+    // On: a small header that is all in the input comes as one WholeHeader event (the session's
+    // fast path: one event per message instead of four). Anything else (files, a header split by
+    // Continue or by the end of the input, bad input) takes the field-by-field path and gives the
+    // usual events and errors. Off after init().
+    void set_whole_headers(bool on) noexcept { whole_headers_ = on; }
+
     uint16_t current_channel() const noexcept { return channel_; }
     // State of channel `id` (< limits.channels), for the session's bookkeeping.
     const ChannelState& channel_state(uint16_t id) const noexcept { return channels_[id]; }
@@ -212,7 +240,7 @@ private:
     enum class State : uint8_t { ConnectionHeader, PacketHeader, Content, Failed };
     enum class Content : uint8_t { Header, Data, Stream, File };
 
-    Decoded fail(DecodeError error, size_t consumed) noexcept;
+    void fail_into(Decoded& out, DecodeError error, size_t consumed) noexcept;
     // Acts on a complete packet header in hdr_. Fills `ev` when the packet is an event by itself.
     DecodeError on_packet_header(Event& ev) noexcept;
     DecodeError on_connection_header(Event& ev) noexcept;
@@ -222,6 +250,10 @@ private:
                         DecodeError& error) noexcept;
     // Closes the channel's Message/Response if everything declared has arrived.
     bool finish_if_complete(ChannelState& ch) noexcept;
+    // The WholeHeader path: p[0..avail) starts with a packet's first byte. Returns the bytes of
+    // the packet when it is a whole, valid, file-less Message/Response header (ev filled, the
+    // channel's state updated); 0 to leave it to the field-by-field path (nothing changed).
+    size_t whole_header(const uint8_t* p, size_t avail, Event& ev) noexcept;
 
     ChannelState* channels_ = nullptr;
     DecoderLimits limits_{};
@@ -234,6 +266,7 @@ private:
     uint8_t hdr_[kMaxPacketHeaderSize] = {};
     uint32_t file_index_ = 0;     // File packet in progress
     uint64_t content_left_ = 0;   // bytes left in the packet in progress
+    bool whole_headers_ = false;
 };
 
 } // namespace tickwire::detail::sockety

@@ -266,29 +266,25 @@ size_t encode_header_packet_prefix(uint8_t* out, size_t cap, PacketType type, ui
     return n;
 }
 
-size_t message_content_size(const MessageDesc& m) noexcept {
+namespace {
+
+// Content sizes from a layout computed once: the public functions below each need it, and a
+// message header is encoded on every send (layout_body walks the file list).
+size_t message_content_size(const MessageDesc& m, const BodyLayout& l) noexcept {
     const int action_sel = name_size_selector(m.action_size);
-    if (action_sel == kNoWidth || (m.action == nullptr && m.action_size != 0)) return 0;
-    const BodyLayout l = layout_body(message_body(m));
-    if (!l.valid) return 0;
+    if (action_sel == kNoWidth || (m.action == nullptr && m.action_size != 0) || !l.valid) return 0;
     const uint64_t n = 1 + sizeof m.id.bytes + kNameSizeWidth[action_sel] + m.action_size + l.size;
     return n > kMaxPacketContent ? 0 : static_cast<size_t>(n);
 }
 
-size_t response_content_size(const ResponseDesc& r) noexcept {
-    const BodyLayout l = layout_body(response_body(r));
+size_t response_content_size(const ResponseDesc& r, const BodyLayout& l) noexcept {
     if (!l.valid) return 0;
     const uint64_t n = 1 + 2 * sizeof r.id.bytes + l.size;
     return n > kMaxPacketContent ? 0 : static_cast<size_t>(n);
 }
 
-size_t message_packet_size(const MessageDesc& m) noexcept { return with_prefix(message_content_size(m)); }
-size_t response_packet_size(const ResponseDesc& r) noexcept { return with_prefix(response_content_size(r)); }
-
-size_t encode_message_content(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
-    const size_t n = message_content_size(m);
-    if (n == 0 || out == nullptr || cap < n) return 0;
-    const BodyLayout l = layout_body(message_body(m));
+// Writes `n` (message_content_size) bytes of content; the caller checked the room.
+void write_message_content(uint8_t* out, const MessageDesc& m, const BodyLayout& l) noexcept {
     const int action_sel = name_size_selector(m.action_size);
     uint8_t* p = out;
     *p++ = static_cast<uint8_t>(body_flags(l) | (action_sel ? kActionSize16Bit : 0));
@@ -299,13 +295,9 @@ size_t encode_message_content(uint8_t* out, size_t cap, const MessageDesc& m) no
     if (m.action_size != 0) std::memcpy(p, m.action, m.action_size);
     p += m.action_size;
     write_body(p, message_body(m), l);
-    return n;
 }
 
-size_t encode_response_content(uint8_t* out, size_t cap, const ResponseDesc& r) noexcept {
-    const size_t n = response_content_size(r);
-    if (n == 0 || out == nullptr || cap < n) return 0;
-    const BodyLayout l = layout_body(response_body(r));
+void write_response_content(uint8_t* out, const ResponseDesc& r, const BodyLayout& l) noexcept {
     uint8_t* p = out;
     *p++ = body_flags(l);  // G (action size width) is meaningless on a Response: written 0
     std::memcpy(p, r.parent_id.bytes, sizeof r.parent_id.bytes);
@@ -313,27 +305,135 @@ size_t encode_response_content(uint8_t* out, size_t cap, const ResponseDesc& r) 
     std::memcpy(p, r.id.bytes, sizeof r.id.bytes);
     p += sizeof r.id.bytes;
     write_body(p, response_body(r), l);
+}
+
+} // namespace
+
+size_t message_content_size(const MessageDesc& m) noexcept {
+    return message_content_size(m, layout_body(message_body(m)));
+}
+
+size_t response_content_size(const ResponseDesc& r) noexcept {
+    return response_content_size(r, layout_body(response_body(r)));
+}
+
+
+size_t encode_message_content(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
+    const BodyLayout l = layout_body(message_body(m));
+    const size_t n = message_content_size(m, l);
+    if (n == 0 || out == nullptr || cap < n) return 0;
+    write_message_content(out, m, l);
     return n;
 }
 
+size_t encode_response_content(uint8_t* out, size_t cap, const ResponseDesc& r) noexcept {
+    const BodyLayout l = layout_body(response_body(r));
+    const size_t n = response_content_size(r, l);
+    if (n == 0 || out == nullptr || cap < n) return 0;
+    write_response_content(out, r, l);
+    return n;
+}
+
+namespace {
+// Headers without files are the common case (every request/response of a busy peer): their
+// layout needs no walk and no width search. Same bytes as the general path (the encoder tests
+// compare both).
+int data_size_sel(uint64_t v) noexcept {
+    return v == 0 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : v <= kMaxUint48 ? 3 : kNoWidth;
+}
+int content_size_sel(uint64_t v) noexcept {
+    return v < 0x100 ? 0 : v < 0x10000 ? 1 : v < 0x1000000 ? 2 : v <= kMaxPacketContent ? 3 : kNoWidth;
+}
+
+// A file-less header: `fixed` bytes (flags byte, ids, action size and action) then the data size.
+// Writes the packet prefix and the flags byte; returns the total size (0: invalid or no room),
+// and where the content after the flags byte goes.
+size_t small_header_prefix(uint8_t* out, size_t cap, PacketType type, size_t fixed, uint64_t data_size,
+                           uint8_t extra_flags, bool has_stream, bool expects_response, uint8_t*& body) noexcept {
+    const int ds = data_size_sel(data_size);
+    if (ds == kNoWidth) return 0;
+    const uint64_t content = fixed + kDataSizeWidth[ds];
+    const int ps = content_size_sel(content);
+    if (ps == kNoWidth) return 0;
+    const size_t total = 1 + kPacketSizeWidth[ps] + static_cast<size_t>(content);
+    if (out == nullptr || cap < total) return 0;
+    out[0] = low_nibble_packet(type, static_cast<unsigned>((ps << kPacketSizeShift) | (has_stream ? kHasStreamBit : 0) |
+                                                           (expects_response ? kExpectsResponseBit : 0)));
+    write_le(out + 1, content, kPacketSizeWidth[ps]);
+    uint8_t* p = out + 1 + kPacketSizeWidth[ps];
+    *p++ = static_cast<uint8_t>((ds << kDataSizeShift) | extra_flags);
+    body = p;
+    // The data size is last: written here, the caller fills what lies between.
+    write_le(out + total - kDataSizeWidth[ds], data_size, kDataSizeWidth[ds]);
+    return total;
+}
+
+// The packet size of a file-less header (as small_header_prefix), 0 if invalid.
+size_t small_header_size(size_t fixed, uint64_t data_size) noexcept {
+    const int ds = data_size_sel(data_size);
+    if (ds == kNoWidth) return 0;
+    const uint64_t content = fixed + kDataSizeWidth[ds];
+    const int ps = content_size_sel(content);
+    return ps == kNoWidth ? 0 : 1 + kPacketSizeWidth[ps] + static_cast<size_t>(content);
+}
+} // namespace
+
 size_t encode_message(uint8_t* out, size_t cap, const MessageDesc& m) noexcept {
-    const size_t content = message_content_size(m);
+    if (m.files_count == 0) {
+        if (m.action_size > kMaxActionSize || (m.action == nullptr && m.action_size != 0)) return 0;
+        const size_t aw = m.action_size > 0xff ? 2 : 1;
+        uint8_t* p = nullptr;
+        const size_t total = small_header_prefix(out, cap, PacketType::Message, 1 + sizeof m.id.bytes + aw + m.action_size,
+                                                 m.data_size, aw == 2 ? kActionSize16Bit : 0, m.has_stream,
+                                                 m.expects_response, p);
+        if (total == 0) return 0;
+        std::memcpy(p, m.id.bytes, sizeof m.id.bytes);
+        p += sizeof m.id.bytes;
+        write_le(p, m.action_size, aw);
+        if (m.action_size != 0) std::memcpy(p + aw, m.action, m.action_size);
+        return total;
+    }
+    const BodyLayout l = layout_body(message_body(m));
+    const size_t content = message_content_size(m, l);
     const size_t total = with_prefix(content);
     if (total == 0 || out == nullptr || cap < total) return 0;
     const size_t prefix = encode_header_packet_prefix(out, cap, PacketType::Message, content,
                                                       m.has_stream, m.expects_response);
-    encode_message_content(out + prefix, cap - prefix, m);
+    write_message_content(out + prefix, m, l);
     return total;
 }
 
 size_t encode_response(uint8_t* out, size_t cap, const ResponseDesc& r) noexcept {
-    const size_t content = response_content_size(r);
+    if (r.files_count == 0) {
+        uint8_t* p = nullptr;
+        const size_t total = small_header_prefix(out, cap, PacketType::Response, 1 + 2 * sizeof r.id.bytes, r.data_size, 0,
+                                                 r.has_stream, r.expects_response, p);
+        if (total == 0) return 0;
+        std::memcpy(p, r.parent_id.bytes, sizeof r.parent_id.bytes);
+        std::memcpy(p + sizeof r.parent_id.bytes, r.id.bytes, sizeof r.id.bytes);
+        return total;
+    }
+    const BodyLayout l = layout_body(response_body(r));
+    const size_t content = response_content_size(r, l);
     const size_t total = with_prefix(content);
     if (total == 0 || out == nullptr || cap < total) return 0;
     const size_t prefix = encode_header_packet_prefix(out, cap, PacketType::Response, content,
                                                       r.has_stream, r.expects_response);
-    encode_response_content(out + prefix, cap - prefix, r);
+    write_response_content(out + prefix, r, l);
     return total;
+}
+
+size_t message_packet_size(const MessageDesc& m) noexcept {
+    if (m.files_count == 0) {
+        if (m.action_size > kMaxActionSize || (m.action == nullptr && m.action_size != 0)) return 0;
+        return small_header_size(1 + sizeof m.id.bytes + (m.action_size > 0xff ? 2 : 1) + m.action_size, m.data_size);
+    }
+    return with_prefix(message_content_size(m));
+}
+
+size_t response_packet_size(const ResponseDesc& r) noexcept {
+    if (r.files_count == 0) return small_header_size(1 + 2 * sizeof r.id.bytes, r.data_size);
+    return with_prefix(response_content_size(r));
 }
 
 } // namespace tickwire::detail::sockety

@@ -2,6 +2,8 @@
 // Only fixed tables and the caller's cursor; nothing allocates.
 #include "tickwire/sockety_router.hpp"
 
+#include <cstring>
+
 namespace tickwire {
 
 namespace {
@@ -44,8 +46,13 @@ void SocketyRouter::on_error(SocketyErrorHandler handler, void* user) noexcept {
 }
 
 uint32_t SocketyRouter::find(std::string_view action) const noexcept {
-    for (uint32_t i = 0; i < route_count_; ++i)
-        if (routes_[i].action == action) return i;
+    // Once per message: the size and the first byte rule out most routes without a memcmp call.
+    const size_t n = action.size();
+    for (uint32_t i = 0; i < route_count_; ++i) {
+        const std::string_view r = routes_[i].action;
+        if (r.size() != n) continue;
+        if (n == 0 || (r[0] == action[0] && std::memcmp(r.data(), action.data(), n) == 0)) return i;
+    }
     return static_cast<uint32_t>(kMaxRoutes);
 }
 
@@ -76,9 +83,6 @@ Error SocketyRouter::route(SocketyConn conn, const SocketyView& message, uint64_
 
 Error SocketyRouter::handle(SocketyConn conn, SocketyCursorBase& cur) noexcept {
     const SocketyView& v = cur.view;
-    const bool peer_part = !v.is_response && (v.kind == SocketyKind::Data || v.kind == SocketyKind::File ||
-                                              v.kind == SocketyKind::Stream || v.kind == SocketyKind::StreamEnd ||
-                                              v.kind == SocketyKind::Aborted);
     uint64_t scratch = 0;
     if (v.kind == SocketyKind::Message) {
         uint64_t& state = v.channel < cur.channels ? cur.states[v.channel] : scratch;
@@ -95,6 +99,9 @@ Error SocketyRouter::handle(SocketyConn conn, SocketyCursorBase& cur) noexcept {
         if (v.channel < cur.channels) cur.routes[v.channel] = static_cast<uint8_t>(r < route_count_ ? r + 1 : 0xFF);
         return call(r < route_count_ ? routes_[r] : fallback_, conn, v, state, cur.done);
     }
+    const bool peer_part = !v.is_response && (v.kind == SocketyKind::Data || v.kind == SocketyKind::File ||
+                                              v.kind == SocketyKind::Stream || v.kind == SocketyKind::StreamEnd ||
+                                              v.kind == SocketyKind::Aborted);
     if (peer_part) {
         if (v.channel >= cur.channels) return Error::Ok;
         const uint8_t r = cur.routes[v.channel];

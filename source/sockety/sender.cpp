@@ -103,9 +103,15 @@ SocketyUnit* unit_of(SocketySession& ss, const SocketyConfig& cfg, uint64_t h, u
 bool next_uuid(Engine& e, sockety::Uuid& out) noexcept {
     if (e.uuid_used + 16 > e.uuid_cache_size) {
         if (!e.random.fill(e.uuid_cache, e.uuid_cache_size)) return false;
+        // The v4 bits go into the whole batch now: setting them per id (byte stores, then the
+        // id read whole) stalled the store forwarding once per message.
+        for (uint32_t i = 0; i + 16 <= e.uuid_cache_size; i += 16) {
+            const sockety::Uuid id = sockety::uuid_v4_from_random(e.uuid_cache + i);
+            std::memcpy(e.uuid_cache + i, id.bytes, 16);
+        }
         e.uuid_used = 0;
     }
-    out = sockety::uuid_v4_from_random(e.uuid_cache + e.uuid_used);
+    std::memcpy(out.bytes, e.uuid_cache + e.uuid_used, 16);
     e.uuid_used += 16;
     return true;
 }
@@ -320,6 +326,89 @@ void pump_disk(Ctx& x, uint32_t ui) noexcept {
     maybe_complete(x, ui);
 }
 
+// The common case of send/respond, taken when it applies (true: `out`, or `err` when it failed;
+// false: the general path goes on, with the same id): a unit whose whole body is in the draft (no
+// files, no stream, data given or none), written at once while nothing waits before it. Its body
+// is complete as soon as it is written, so the channel it goes out on is free again at once: it
+// is the free stack's top, read and not popped. The wire bytes and the unit's state afterwards
+// are those of the general path (which takes the channel, writes the start, then completes it).
+bool send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid* parent, const sockety::Uuid& id, SocketyOut& out,
+                Error& err) noexcept {
+    SocketySession& ss = x.ss;
+    if (ss.fifo_head != kNone || ss.lock != kNone || ss.chan_free_count == 0) return false;
+    const bool response = parent != nullptr;
+    sockety::MessageDesc m;
+    sockety::ResponseDesc r;
+    size_t header_size;
+    if (response) {
+        r.parent_id = *parent;
+        r.id = id;
+        r.data_size = d.data_size;
+        header_size = sockety::response_packet_size(r);
+    } else {
+        m.id = id;
+        m.action = reinterpret_cast<const uint8_t*>(d.action.data());
+        m.action_size = d.action.size();
+        m.data_size = d.data_size;
+        m.expects_response = d.expects_response;
+        header_size = sockety::message_packet_size(m);
+    }
+    if (header_size == 0) {
+        err = Error::InvalidArgument;
+        return true;
+    }
+    const uint32_t ch = ss.chan_free[ss.chan_free_count - 1];
+    const size_t data_header = d.data_size ? sockety::payload_header_size(PacketType::Data, d.data_size) : 0;
+    const uint64_t start = header_size + data_header + d.data_size;
+    const uint32_t cap = x.e.blocks.block_size();
+    if (header_size > kStackHeader || start + 2 > cap || tx_room(x) < start + switch_cost(ss, ch))
+        return false;  // the general path queues it in a message slot, or refuses it
+    put_switch(x, ch);
+    // The header straight into the ring where it has the room in one piece.
+    const uint32_t contiguous = x.s.tx.contiguous_free(cap);
+    if (contiguous >= header_size) {
+        uint8_t* at = x.s.tx.tail_ptr(x.e.blocks);
+        (void)(response ? sockety::encode_response(at, header_size, r) : sockety::encode_message(at, header_size, m));
+        x.s.tx.produced(static_cast<uint32_t>(header_size));
+    } else {
+        uint8_t header[kStackHeader];
+        (void)(response ? sockety::encode_response(header, sizeof header, r) : sockety::encode_message(header, sizeof header, m));
+        tx_put(x, header, header_size);
+    }
+    if (d.data_size) {
+        uint8_t ph[sockety::kMaxPayloadHeaderSize];
+        tx_put(x, ph, sockety::encode_payload_header(ph, sizeof ph, PacketType::Data, d.data_size));
+        tx_put(x, d.data, static_cast<size_t>(d.data_size));
+    }
+    wrote(x);
+
+    const uint32_t ui = ss.unit_free[--ss.unit_free_count];
+    SocketyUnit& u = ss.units[ui];
+    u.id = id;
+    u.tag = d.tag;
+    u.slot = 0;
+    u.data_left = 0;
+    u.file_left = 0;
+    u.files_count = 0;
+    u.cur_file = 0;
+    u.pend_off = u.pend_end = 0;
+    u.channel = static_cast<uint16_t>(ch);
+    u.flags = response ? kUnitResponse : 0;
+    if (!response && d.expects_response) {  // waits for its reply
+        u.flags |= kUnitExpects;
+        if (d.keep_waiting) u.flags |= kUnitKeepWaiting;
+        u.state = SocketyUnit::Awaiting;
+        hash_insert(ss, ui);
+    } else {  // done with: free again (its handle is stale at once, as in the general path)
+        u.state = SocketyUnit::Free;
+        u.gen = next_gen(u.gen);
+        ss.unit_free[ss.unit_free_count++] = ui;
+    }
+    out.value = make_handle(ui, u.gen);
+    std::memcpy(out.id.bytes, id.bytes, 16);
+    return true;
+}
+
 } // namespace
 
 void sockety_close_unit_files(Engine& e, SocketyUnit& u) noexcept {
@@ -440,6 +529,18 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
     for (uint32_t i = given; i < d.files_count; ++i)
         if (d.files[i].data) return Error::InvalidArgument;
     if (ss.unit_free_count == 0) return would_block(x);
+    sockety::Uuid id;
+    if (!next_uuid(e, id)) return Error::SystemError;
+    if (d.files_count == 0 && !d.stream && (d.data || d.data_size == 0)) {
+        // Built straight into the result (a Result copied out of a local cost a store-forwarding
+        // stall per message).
+        SocketyOut out;
+        Error err = Error::Ok;
+        if (send_whole(x, d, parent, id, out, err)) {
+            if (err != Error::Ok) return err;
+            return out;
+        }
+    }
 
     // Files from disk are opened now (their sizes go into the header); closed again on any
     // failure below, else they belong to the unit.
@@ -477,8 +578,6 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
         fd[i].name_size = d.files[i].name.size();
         fd[i].size = i >= given && d.files[i].path ? disk_size[i] : d.files[i].size;
     }
-    sockety::Uuid id;
-    if (!next_uuid(e, id)) return Error::SystemError;
     sockety::MessageDesc m;
     sockety::ResponseDesc r;
     size_t header_size;
@@ -589,8 +688,15 @@ Error sockety_fast_reply(Engine& e, ConnSlot& s, const sockety::Uuid& to, uint16
     Ctx x{e, s, *ss};
     const size_t n = sockety::fast_reply_size(code);
     if (ss->lock != kNone || tx_room(x) < n) return would_block(x);
-    uint8_t b[sockety::kFastReplySize];
-    tx_put(x, b, sockety::encode_fast_reply(b, sizeof b, to, code));
+    // Straight into the ring where it has the room in one piece (a reply per request adds up).
+    const uint32_t cap = e.blocks.block_size();
+    if (s.tx.contiguous_free(cap) >= n) {
+        (void)sockety::encode_fast_reply(s.tx.tail_ptr(e.blocks), n, to, code);
+        s.tx.produced(static_cast<uint32_t>(n));
+    } else {
+        uint8_t b[sockety::kFastReplySize];
+        tx_put(x, b, sockety::encode_fast_reply(b, sizeof b, to, code));
+    }
     wrote(x);
     return Error::Ok;
 }

@@ -3,6 +3,8 @@
 //         piece and once cut at pseudo-random points; the merged event logs must be identical, and
 //         every answer must respect the feed contract (consumed <= input, NeedMore uses it all,
 //         views inside the input, errors sticky).
+//         The same with the WholeHeader fast path on (PacketDecoder::set_whole_headers): each
+//         WholeHeader, expanded into the four events it stands for, must give the same log.
 //   odd:  round trip: the rest drives a model that writes a valid random conversation with the
 //         encoder (channels, messages/responses with actions, data, files, streams, header cut
 //         into Continue packets, fast replies, heartbeats, go away, abort) and records the events
@@ -78,11 +80,50 @@ struct Rng {  // xorshift: cut points from a seed taken from the input
     }
 };
 
+// A WholeHeader as the events of the field-by-field path (MessageStart/ResponseStart, the action in
+// one chunk, HeaderSizes, HeaderEnd), merged into `recs`.
+void push_whole_header(std::vector<Rec>& recs, const Event& w) {
+    if (w.files_count != 0 || w.total_files_size != 0) violation("WholeHeader with files");
+    if (w.is_response && w.bytes.size != 0) violation("WholeHeader of a response with an action");
+    Event e;
+    e.channel = w.channel;
+    e.type = w.is_response ? EventType::ResponseStart : EventType::MessageStart;
+    e.id = w.id;
+    e.parent_id = w.parent_id;
+    e.has_stream = w.has_stream;
+    e.expects_response = w.expects_response;
+    e.is_response = w.is_response;
+    e.name_size = w.name_size;
+    push_merged(recs, e, nullptr);
+    if (w.bytes.size != 0) {
+        Event a;
+        a.type = EventType::ActionChunk;
+        a.channel = w.channel;
+        a.bytes = w.bytes;
+        a.last = true;
+        push_merged(recs, a, w.bytes.data);
+    }
+    Event sz;
+    sz.type = EventType::HeaderSizes;
+    sz.channel = w.channel;
+    sz.data_size = w.data_size;
+    push_merged(recs, sz, nullptr);
+    Event end;
+    end.type = EventType::HeaderEnd;
+    end.channel = w.channel;
+    end.is_response = w.is_response;
+    end.finished = w.finished;
+    push_merged(recs, end, nullptr);
+}
+
 // Decodes `in`, cut into pieces of 1..max_piece bytes (0: one piece), checking the feed contract.
-std::vector<std::string> decode(const Bytes& in, const DecoderLimits& limits, bool conn, uint64_t seed, size_t max_piece) {
+// `whole`: with the WholeHeader fast path on (its events expanded, see push_whole_header).
+std::vector<std::string> decode(const Bytes& in, const DecoderLimits& limits, bool conn, uint64_t seed, size_t max_piece,
+                                bool whole = false) {
     std::vector<ChannelState> channels(limits.channels);
     PacketDecoder d;
     if (!d.init(limits, channels.data(), channels.size(), conn)) violation("init refused valid limits");
+    d.set_whole_headers(whole);
     std::vector<Rec> recs;
     Rng rng{seed | 1};
     size_t at = 0;
@@ -109,6 +150,14 @@ std::vector<std::string> decode(const Bytes& in, const DecoderLimits& limits, bo
                 push_merged(recs, r.event, nullptr);
                 failed = true;
                 break;
+            }
+            if (r.event.type == EventType::WholeHeader) {
+                if (!whole) violation("WholeHeader while off");
+                const uint8_t* b = r.event.bytes.data;
+                if (r.event.bytes.size != 0 && (b < p + before || b + r.event.bytes.size > p + off))
+                    violation("action view outside the consumed input");
+                push_whole_header(recs, r.event);
+                continue;
             }
             if (is_chunk(r.event.type)) {
                 const uint8_t* b = r.event.bytes.data;
@@ -137,6 +186,9 @@ void arbitrary_bytes(FuzzedDataProvider& fdp) {
     const std::vector<std::string> whole = decode(in, limits, conn, seed, 0);
     if (decode(in, limits, conn, seed, 1 + seed % 37) != whole) violation("split decoding differs");
     if (in.size() < 512 && decode(in, limits, conn, seed, 1) != whole) violation("byte-by-byte decoding differs");
+    // The WholeHeader fast path changes nothing but the grouping of events.
+    if (decode(in, limits, conn, seed, 0, true) != whole) violation("whole-header decoding differs");
+    if (decode(in, limits, conn, seed, 1 + seed % 37, true) != whole) violation("split whole-header decoding differs");
 }
 
 // --- Round trip ---------------------------------------------------------------------------------------
@@ -465,13 +517,16 @@ void round_trip(FuzzedDataProvider& fdp) {
     const uint64_t seed = c.wire.size() * 0x9e3779b97f4a7c15ull + channel_count;
     for (size_t max_piece : {size_t{0}, size_t{1 + seed % 61}, size_t{1}}) {
         if (max_piece == 1 && c.wire.size() > 4096) continue;
-        const std::vector<std::string> got = decode(c.wire, limits, conn, seed, max_piece);
+        for (bool whole : {false, true}) {
+        const std::vector<std::string> got = decode(c.wire, limits, conn, seed, max_piece, whole);
         if (got != want) {
             for (size_t i = 0; i < std::max(got.size(), want.size()); ++i) {
                 const std::string g = i < got.size() ? got[i] : "(none)";
                 const std::string w = i < want.size() ? want[i] : "(none)";
-                if (g != w) violation("round trip differs", "at event " + std::to_string(i) + ":\n got  " + g + "\n want " + w);
+                if (g != w) violation(whole ? "round trip differs (whole headers)" : "round trip differs",
+                                      "at event " + std::to_string(i) + ":\n got  " + g + "\n want " + w);
             }
+        }
         }
     }
 }
