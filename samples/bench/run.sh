@@ -20,7 +20,8 @@
 # TLS runs twice where mbedTLS matters: with the system's mbedTLS 2.28 (the default build) and
 # with mbedTLS 3.6 built from Debian's source package (premake --mbedtls=source, build/mbedtls-3.6/;
 # tests/mbedtls_source.sh fetches it from the Debian mirror once). --no-mbedtls36 skips that
-# build and its rows; a failed fetch or build only drops them.
+# build and its rows; a failed fetch or build only drops them. --quick does not build it (it
+# still runs its rows when build/mbedtls-3.6 holds the programs).
 # Handshakes, as issue 4 asks: OpenSSL's `s_time -new` (one connection at a time) against
 # tcp_echo_server and against `openssl s_server`, same certificate (EC P-256), the client limited
 # to the P-256 group (an OPENSSL_CONF with Groups = P-256) so that both servers do ECDHE on P-256;
@@ -83,7 +84,8 @@ if [ "$BUILD" = 1 ]; then
     log "building Release (premake4 + make -C build config=release -j2)"
     { premake4 --file=premake5.lua gmake && make -C build config=release -j2; } >"$RAW/build.log" 2>&1 ||
         { tail -n 20 "$RAW/build.log"; log "build failed (log: $RAW/build.log)"; exit 1; }
-    if want tls && [ "$MBEDTLS36" = 1 ]; then
+    # Not in --quick (a smoke run): building mbedTLS takes longer than the whole run.
+    if want tls && [ "$MBEDTLS36" = 1 ] && [ "$QUICK" = 0 ]; then
         log "building the TLS programs with mbedTLS 3.6 from source (tests/mbedtls_source.sh, premake --mbedtls=source)"
         { bash tests/mbedtls_source.sh 3.6 && premake4 --file=premake5.lua --mbedtls=source gmake &&
             make -C build/mbedtls-3.6 config=release -j2 tcp_echo_server ws_echo_server ws_load tls_handshakes tls_cipher_speed; } \
