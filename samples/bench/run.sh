@@ -137,7 +137,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "mode: $([ "$QUICK" = 1 ] && echo quick || echo full) ($REPS x ${SECS} s per scenario, ${WARM} s warm-up)"
-    echo "command: samples/bench/run.sh $([ "$QUICK" = 1 ] && echo --quick)${ONLY:+ --only $ONLY}$([ "$MBEDTLS36" = 0 ] && echo ' --no-mbedtls36')"
+    echo "command: samples/bench/run.sh$([ "$QUICK" = 1 ] && echo ' --quick')${ONLY:+ --only $ONLY}$([ "$MBEDTLS36" = 0 ] && echo ' --no-mbedtls36')"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
     echo "cores: $(nproc)"
     echo "kernel: $(uname -sr)"
