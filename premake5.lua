@@ -428,6 +428,16 @@ if standalone and ALL_PROTOCOLS then
         standalone_outputs("sp_nng_peer")
     end
 
+    -- AEAD speed of the linked mbedTLS (samples/bench/run.sh's TLS section): a bench tool that
+    -- calls mbedTLS directly, with the same headers and configuration as source/crypto.
+    project "tls_cipher_speed"
+        kind "ConsoleApp"
+        cxx_settings()
+        files { ROOT .. "/samples/bench/crypto/tls_cipher_speed.cpp" }
+        if MBEDTLS_SOURCE then mbedtls_source_settings() end
+        links(tickwire.mbedtls_links)
+        standalone_outputs("tls_cipher_speed")
+
     -------------------------------------------------------------------------------------------
     -- Samples: each samples/<name>/ is one program named <name>, or, when several of its .cpp
     -- files have a main(), one program per such file, named after it (they share the rest).

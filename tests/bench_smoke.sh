@@ -33,6 +33,8 @@ check "WebSocket echo table with tickwire and raw" grep -q '^| tickwire WebSocke
 check "raw loopback row" grep -q '^| raw loopback (raw_echo) | [0-9]' "$R"
 check "memory table" grep -q '^## Memory' "$R"
 check "TLS section" grep -q '^## TLS' "$R"
+check "TLS handshakes: s_time against tickwire and OpenSSL" bash -c "grep -q '^| tickwire, mbedTLS 2.28 (system) | TLSv1.2 ' '$R' && grep -q '^| openssl s_server | TLSv1' '$R'"
+check "TLS record crypto (tls_cipher_speed) rows" grep -q '^| CHACHA20-POLY1305 | mbedTLS 2.28 (system) | [0-9]' "$R"
 check "message sockets section (or not built)" grep -Eq '^\| pushpull-16 \| msg/s \| [0-9]|^Not built: .*sp_bench' "$R"
 check "Sockety section (or not built)" grep -Eq '^\| Heartbeat \| |^Not built: .*sockety_bench' "$R"
 check "where-behind section" grep -q '^## Where tickwire is behind' "$R"

@@ -3,6 +3,7 @@
 # and writes samples/bench/results/REPORT.md with tables and PNG charts.
 #
 #     samples/bench/run.sh [--quick] [--out DIR] [--reps N] [--secs S] [--no-build] [--no-install]
+#                          [--only FAMILIES] [--no-mbedtls36]
 #
 # Steps: builds Release (premake4 + make -j2), installs the peers that are missing (apt:
 # libwebsockets-dev libnng-dev libnanomsg-dev gnuplot-nox; npm: ws), compiles the neutral tools
@@ -11,10 +12,21 @@
 # each (default 3 x 5 s, after 1 s of warm-up; --quick: 1 x 1 s and fewer scenarios, about a
 # minute). Libraries alternate within each repetition, so a noisy neighbour hurts all alike.
 # Families: WebSocket echo (raw loopback, tickwire TCP and WebSocket, libwebsockets, node ws),
-# TLS (tickwire ws:// vs wss://, full handshakes/s vs OpenSSL), message sockets (sp_bench vs
-# nanomsg / NNG), Sockety (sockety_bench), memory (RSS per idle connection). A family whose
-# program is not built is skipped with a "not built" line. Raw result lines go to DIR/raw/;
-# samples/bench/report.py turns them into DIR/REPORT.md and DIR/*.png.
+# TLS (tickwire ws:// vs wss://, full handshakes/s vs OpenSSL, AEAD speed of mbedTLS), message
+# sockets (sp_bench vs nanomsg / NNG), Sockety (sockety_bench), memory (RSS per idle
+# connection). --only ws,mem,tls,sp,sockety runs just those families (comma-separated). A family
+# whose program is not built is skipped with a "not built" line. Raw result lines go to
+# DIR/raw/; samples/bench/report.py turns them into DIR/REPORT.md and DIR/*.png.
+# TLS runs twice where mbedTLS matters: with the system's mbedTLS 2.28 (the default build) and
+# with mbedTLS 3.6 built from Debian's source package (premake --mbedtls=source, build/mbedtls-3.6/;
+# tests/mbedtls_source.sh fetches it from the Debian mirror once). --no-mbedtls36 skips that
+# build and its rows; a failed fetch or build only drops them. --quick does not build it (it
+# still runs its rows when build/mbedtls-3.6 holds the programs).
+# Handshakes, as issue 4 asks: OpenSSL's `s_time -new` (one connection at a time) against
+# tcp_echo_server and against `openssl s_server`, same certificate (EC P-256), the client limited
+# to the P-256 group (an OPENSSL_CONF with Groups = P-256) so that both servers do ECDHE on P-256;
+# the server's CPU per handshake from /proc. And tickwire's own client: tls_handshakes -c 1 and
+# -c 32 (concurrent: what one server core sustains).
 # Environment: BENCH_PORT (first port, default 9740), SP_BENCH, SOCKETY_BENCH, SP_PEER_SRC
 # (override where those programs are found), BENCH_NOTE (a line for the report's machine table).
 set -u -o pipefail
@@ -26,6 +38,8 @@ REPS=
 SECS=
 BUILD=1
 INSTALL=1
+ONLY=
+MBEDTLS36=1
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=1 ;;
@@ -34,17 +48,23 @@ while [ $# -gt 0 ]; do
     --secs) SECS=$2; shift ;;
     --no-build) BUILD=0 ;;
     --no-install) INSTALL=0 ;;
-    *) echo "usage: $0 [--quick] [--out DIR] [--reps N] [--secs S] [--no-build] [--no-install]" >&2; exit 2 ;;
+    --only) ONLY=$2; shift ;;
+    --no-mbedtls36) MBEDTLS36=0 ;;
+    *) echo "usage: $0 [--quick] [--out DIR] [--reps N] [--secs S] [--no-build] [--no-install] [--only ws,mem,tls,sp,sockety] [--no-mbedtls36]" >&2; exit 2 ;;
     esac
     shift
 done
+for f in ${ONLY//,/ }; do
+    case $f in ws | mem | tls | sp | sockety) ;; *) echo "$0: --only takes ws, mem, tls, sp, sockety (not '$f')" >&2; exit 2 ;; esac
+done
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 if [ "$QUICK" = 1 ]; then
     REPS=${REPS:-1}; SECS=${SECS:-1}; WARM=0.3; IDLE_CONNS=1000
-    WS_SCENARIOS="lat16 small16 big64k"; TLS_SCENARIOS="ws1k wss1k hs"
+    WS_SCENARIOS="lat16 small16 big64k"; TLS_SCENARIOS="ws1k wss1k stime hs hs32 aead"
     SP_SCENARIOS="pushpull-16 reqrep-1"; SOCKETY_FILTER=(-f Heartbeat -f "Regular response")
 else
     REPS=${REPS:-3}; SECS=${SECS:-5}; WARM=1; IDLE_CONNS=10000
-    WS_SCENARIOS="lat16 small16 msg1k big64k huge1m"; TLS_SCENARIOS="ws1k wss1k ws1m wss1m hs"
+    WS_SCENARIOS="lat16 small16 msg1k big64k huge1m"; TLS_SCENARIOS="ws1k wss1k ws1m wss1m stime hs hs32 aead"
     SP_SCENARIOS="pushpull-16 pushpull-1024 pushpull-65536 reqrep-1 reqrep-16"; SOCKETY_FILTER=()
 fi
 mkdir -p "$OUT/raw" || exit 1
@@ -54,6 +74,7 @@ RESULTS=$RAW/runs.txt
 : >"$RESULTS"
 TOOLS=$ROOT/build/bench
 BIN=$ROOT/build/bin/release
+BIN36=$ROOT/build/mbedtls-3.6/bin/release
 T0=$(date +%s)
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*"; }
 
@@ -63,6 +84,13 @@ if [ "$BUILD" = 1 ]; then
     log "building Release (premake4 + make -C build config=release -j2)"
     { premake4 --file=premake5.lua gmake && make -C build config=release -j2; } >"$RAW/build.log" 2>&1 ||
         { tail -n 20 "$RAW/build.log"; log "build failed (log: $RAW/build.log)"; exit 1; }
+    # Not in --quick (a smoke run): building mbedTLS takes longer than the whole run.
+    if want tls && [ "$MBEDTLS36" = 1 ] && [ "$QUICK" = 0 ]; then
+        log "building the TLS programs with mbedTLS 3.6 from source (tests/mbedtls_source.sh, premake --mbedtls=source)"
+        { bash tests/mbedtls_source.sh 3.6 && premake4 --file=premake5.lua --mbedtls=source gmake &&
+            make -C build/mbedtls-3.6 config=release -j2 tcp_echo_server ws_echo_server ws_load tls_handshakes tls_cipher_speed; } \
+            >"$RAW/build36.log" 2>&1 || log "mbedTLS 3.6 build failed (log: $RAW/build36.log); its rows are skipped"
+    fi
 fi
 installed() { [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | cut -c1-2)" = ii ]; }
 if [ "$INSTALL" = 1 ]; then
@@ -109,7 +137,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "mode: $([ "$QUICK" = 1 ] && echo quick || echo full) ($REPS x ${SECS} s per scenario, ${WARM} s warm-up)"
-    echo "command: samples/bench/run.sh $([ "$QUICK" = 1 ] && echo --quick)"
+    echo "command: samples/bench/run.sh$([ "$QUICK" = 1 ] && echo ' --quick')${ONLY:+ --only $ONLY}$([ "$MBEDTLS36" = 0 ] && echo ' --no-mbedtls36')"
     echo "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
     echo "cores: $(nproc)"
     echo "kernel: $(uname -sr)"
@@ -119,13 +147,14 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
     echo "nanomsg: $(pkgver libnanomsg-dev)"
     echo "nng: $(pkgver libnng-dev)"
     echo "mbedtls: $(pkgver libmbedtls-dev)"
+    [ -x "$BIN36/tls_cipher_speed" ] && echo "mbedtls36: $("$BIN36/tls_cipher_speed" -t 0.01 --cipher AES-128-GCM | sed -n 's/^MBEDTLS version=//p') (Debian source package, built with source/crypto/mbedtls_config)"
     echo "openssl: $(openssl version 2>/dev/null)"
     echo "node: $(node --version 2>/dev/null || echo none)"
     echo "ws: $([ -n "$NODE_MODULES" ] && sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$NODE_MODULES/ws/package.json" | head -n 1)"
     echo "gnuplot: $(gnuplot --version 2>/dev/null || echo none)"
     echo "load_before: $(cut -d' ' -f1-3 /proc/loadavg)"
     [ -n "${BENCH_NOTE:-}" ] && echo "note: $BENCH_NOTE"
-    echo "programs: $BIN/{ws_echo_server,tcp_echo_server,ws_load,tls_handshakes}, $SP_BENCH, $SOCKETY_BENCH, $SP_PEER_SRC"
+    echo "programs: $BIN/{ws_echo_server,tcp_echo_server,ws_load,tls_handshakes,tls_cipher_speed}, $SP_BENCH, $SOCKETY_BENCH, $SP_PEER_SRC"
 } >"$RAW/machine.txt"
 
 # --- plan: every run, so that progress can say "i of n" ------------------------------------------
@@ -139,22 +168,37 @@ sp_libs=()
 [ "$HAVE_NNG" = 1 ] && sp_libs+=(nng)
 [ "$HAVE_LWS" = 1 ] || log "libwebsockets: not built ($(head -n 1 "$RAW/lws_build.log")); its rows are skipped"
 [ "$HAVE_NODE" = 1 ] || log "node ws: not installed; its rows are skipped"
+tls_libs=(tickwire)
+[ "$MBEDTLS36" = 1 ] && want tls && { [ -x "$BIN36/tcp_echo_server" ] && tls_libs+=(tickwire36) || log "mbedTLS 3.6 build: not built ($BIN36); its rows are skipped"; }
 for rep in $(seq "$REPS"); do
-    for s in $WS_SCENARIOS; do
-        for lib in "${ws_libs[@]}"; do PLAN+=("ws $lib $s $rep"); done
-    done
-    for lib in "${ws_libs[@]}"; do [ "$lib" = tickwire_tcp ] || PLAN+=("mem $lib idle $rep"); done
-    for s in $TLS_SCENARIOS; do
-        PLAN+=("tls tickwire $s $rep")
-        [ "$s" = hs ] && PLAN+=("tls openssl hs $rep")
-    done
-    if [ -x "$SP_BENCH" ]; then
+    if want ws; then
+        for s in $WS_SCENARIOS; do
+            for lib in "${ws_libs[@]}"; do PLAN+=("ws $lib $s $rep"); done
+        done
+    fi
+    if want mem; then
+        for lib in "${ws_libs[@]}"; do [ "$lib" = tickwire_tcp ] || PLAN+=("mem $lib idle $rep"); done
+    fi
+    if want tls; then
+        for s in $TLS_SCENARIOS; do
+            for lib in "${tls_libs[@]}"; do
+                case $lib/$s in tickwire36/ws1k | tickwire36/ws1m) continue ;; esac # ws:// has no TLS in it
+                if [ "$s" = aead ]; then
+                    for c in AES-128-GCM AES-256-GCM CHACHA20-POLY1305; do PLAN+=("tls $lib aead-$c $rep"); done
+                else
+                    PLAN+=("tls $lib $s $rep")
+                fi
+            done
+            [ "$s" = stime ] && PLAN+=("tls openssl stime $rep")
+        done
+    fi
+    if [ -x "$SP_BENCH" ] && want sp; then
         for s in $SP_SCENARIOS; do
             for lib in "${sp_libs[@]}"; do PLAN+=("sp $lib $s $rep"); done
             [ "$s" = reqrep-1 ] && [ "$HAVE_NN" = 1 ] && PLAN+=("sp raw rawtcp-16 $rep")
         done
     fi
-    [ -x "$SOCKETY_BENCH" ] && PLAN+=("sockety tickwire all $rep")
+    [ -x "$SOCKETY_BENCH" ] && want sockety && PLAN+=("sockety tickwire all $rep")
 done
 [ -x "$SP_BENCH" ] || { log "message sockets: sp_bench not built ($SP_BENCH); section skipped"; echo "sp_not_built: $SP_BENCH" >>"$RAW/machine.txt"; }
 [ -x "$SOCKETY_BENCH" ] || { log "Sockety: sockety_bench not built ($SOCKETY_BENCH); section skipped"; echo "sockety_not_built: $SOCKETY_BENCH" >>"$RAW/machine.txt"; }
@@ -237,34 +281,67 @@ run_mem() { # LIB TAGS
         2>>"$RAW/client.err" | grep '^RESULT')$extra"
     stop_server
 }
+# An OpenSSL configuration that limits its clients (s_time, s_client) to the P-256 group, so
+# that they offer a P-256 key share and every server does its ECDHE on P-256 without a retry.
+P256_CONF=$RAW/openssl_p256.cnf
+printf '%s\n' 'openssl_conf = default_conf' '[default_conf]' 'ssl_conf = ssl_sect' '[ssl_sect]' \
+    'system_default = system_default_sect' '[system_default_sect]' 'Groups = P-256' >"$P256_CONF"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; } # PID -> user + system clock ticks
+tls_bin() { [ "$1" = tickwire36 ] && echo "$BIN36/$2" || echo "$BIN/$2"; } # LIB PROGRAM
+# OpenSSL's s_time -new, one connection at a time, against the server on $PORT (pid $SRV):
+# handshakes/s over the wall-clock time, the server's CPU per handshake, and what was negotiated
+# (one s_client handshake before the timing).
+stime_line() {
+    local probe proto cipher group t0 t1 c0 c1 out n
+    probe=$(echo | OPENSSL_CONF=$P256_CONF timeout 10 openssl s_client -connect "127.0.0.1:$PORT" 2>/dev/null)
+    proto=$(echo "$probe" | sed -n 's/^New, \([^,]*\), Cipher is \(.*\)/\1/p' | head -n 1)
+    cipher=$(echo "$probe" | sed -n 's/^New, \([^,]*\), Cipher is \(.*\)/\2/p' | head -n 1)
+    group=$(echo "$probe" | sed -n 's/^Server Temp Key: \(.*\)/\1/p' | tr -d ' ' | head -n 1)
+    c0=$(cpu_ticks "$SRV")
+    t0=$(date +%s.%N)
+    out=$(OPENSSL_CONF=$P256_CONF taskset -c 1 openssl s_time -connect "127.0.0.1:$PORT" -new -time "${SECS%.*}" 2>>"$RAW/client.err")
+    t1=$(date +%s.%N)
+    c1=$(cpu_ticks "$SRV")
+    n=$(echo "$out" | sed -n 's/^\([0-9]*\) connections in [0-9.]*s;.*/\1/p' | head -n 1)
+    [ -n "$n" ] && [ "$n" -gt 0 ] && [ -n "$c0" ] && [ -n "$c1" ] &&
+        echo "$n $t0 $t1 $c0 $c1 $HZ" | awk -v p="${proto:-?}" -v c="${cipher:-?}" -v g="${group:-?}" \
+            '{ printf "RESULT handshakes_per_s=%.1f handshakes=%d dur_s=%.2f server_cpu_ms_per_hs=%.3f proto=%s cipher=%s group=%s\n",
+                      $1 / ($3 - $2), $1, $3 - $2, ($5 - $4) * 1000 / $6 / $1, p, c, g }'
+}
 run_tls() { # LIB SCENARIO TAGS
     local line=
     case $1/$2 in
-    tickwire/ws1k | tickwire/ws1m | tickwire/wss1k | tickwire/wss1m)
+    tickwire*/ws1k | tickwire*/ws1m | tickwire*/wss1k | tickwire*/wss1m)
         local url="ws://127.0.0.1:$PORT/" tls=() size=1024 c=100 d=16
         case $2 in wss*) url="wss://localhost:$PORT/"; tls=(--tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key") ;; esac
         case $2 in *1m) size=1048576 c=4 d=2 ;; esac
-        start_server "$PORT" "$BIN/ws_echo_server" --port "$PORT" "${tls[@]}" || { record "$3" ""; return; }
+        start_server "$PORT" "$(tls_bin "$1" ws_echo_server)" --port "$PORT" "${tls[@]}" || { record "$3" ""; return; }
         local ca=()
         [ ${#tls[@]} -gt 0 ] && ca=(--tls-ca "$CERTS/ca.pem")
-        line=$(taskset -c 1 "$BIN/ws_load" "$url" -c $c -d $d -s $size -t "$SECS" -w "$WARM" --server-pid "$SRV" "${ca[@]}" \
+        line=$(taskset -c 1 "$(tls_bin "$1" ws_load)" "$url" -c $c -d $d -s $size -t "$SECS" -w "$WARM" --server-pid "$SRV" "${ca[@]}" \
             2>>"$RAW/client.err" | grep '^RESULT')
         ;;
-    tickwire/hs)
-        start_server "$PORT" "$BIN/tcp_echo_server" --port "$PORT" --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" ||
+    tickwire*/hs | tickwire*/hs32)
+        local conc=1
+        [ "$2" = hs32 ] && conc=32
+        start_server "$PORT" "$(tls_bin "$1" tcp_echo_server)" --port "$PORT" --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" ||
             { record "$3" ""; return; }
-        line=$(taskset -c 1 "$BIN/tls_handshakes" "tls://localhost:$PORT" -t "$SECS" -c 1 -q --tls-ca "$CERTS/ca.pem" \
+        line=$(taskset -c 1 "$(tls_bin "$1" tls_handshakes)" "tls://localhost:$PORT" -t "$SECS" -c $conc -q --tls-ca "$CERTS/ca.pem" \
             --server-pid "$SRV" 2>>"$RAW/client.err" | grep '^RESULT')
         ;;
-    openssl/hs)
-        start_server "$PORT" openssl s_server -cert "$CERTS/server.pem" -key "$CERTS/server.key" -accept "$PORT" -www -quiet ||
+    tickwire*/stime)
+        start_server "$PORT" "$(tls_bin "$1" tcp_echo_server)" --port "$PORT" --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" ||
             { record "$3" ""; return; }
-        local t0 t1 n
-        t0=$(date +%s.%N)
-        n=$(taskset -c 1 openssl s_time -connect "127.0.0.1:$PORT" -new -time "${SECS%.*}" 2>/dev/null |
-            sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' | head -n 1)
-        t1=$(date +%s.%N)
-        [ -n "$n" ] && line="RESULT handshakes_per_s=$(echo "$n $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }') handshakes=$n"
+        line=$(stime_line)
+        ;;
+    openssl/stime)
+        start_server "$PORT" openssl s_server -cert "$CERTS/server.pem" -key "$CERTS/server.key" -accept "$PORT" -www -quiet -groups P-256 ||
+            { record "$3" ""; return; }
+        line=$(stime_line)
+        ;;
+    tickwire*/aead-*) # no server: the cipher alone, on the client's CPU
+        line=$(taskset -c 1 "$(tls_bin "$1" tls_cipher_speed)" --cipher "${2#aead-}" -t "$(echo "$SECS" | awk '{ print ($1 > 2) ? 2 : $1 }')" \
+            2>>"$RAW/client.err" | grep '^RESULT')
         ;;
     esac
     record "$3" "$line"
@@ -309,7 +386,7 @@ run_sockety() { # REP TAGS  (sockety_bench forks its own server and clients: bot
 }
 
 N=${#PLAN[@]}
-log "$N runs planned: WebSocket [${ws_libs[*]}] x [$WS_SCENARIOS] + idle $IDLE_CONNS conns; TLS [$TLS_SCENARIOS]; SP [${sp_libs[*]:-not built}]; Sockety [$([ -x "$SOCKETY_BENCH" ] && echo built || echo not built)]; $REPS x ${SECS} s"
+log "$N runs planned${ONLY:+ (--only $ONLY)}: WebSocket [${ws_libs[*]}] x [$WS_SCENARIOS] + idle $IDLE_CONNS conns; TLS [${tls_libs[*]}] x [$TLS_SCENARIOS]; SP [${sp_libs[*]:-not built}]; Sockety [$([ -x "$SOCKETY_BENCH" ] && echo built || echo not built)]; $REPS x ${SECS} s"
 i=0
 for job in "${PLAN[@]}"; do
     i=$((i + 1))

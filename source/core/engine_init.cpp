@@ -160,7 +160,14 @@ Error Engine::start() noexcept {
         log(LogLevel::Error, "TLS: mbedTLS's fixed heap is held by another Context (one per process)");
         return Error::TlsError;
     }
-    if (!random.init()) return Error::SystemError;  // no entropy: no masks, no DNS ids
+    if (!random.init()) {
+        // mbedTLS 3.x sets up PSA here, in mbedTLS's heap: a fixed heap too small is a TLS error.
+        if (random.crypto_unavailable()) {
+            log(LogLevel::Error, "TLS: mbedTLS's crypto could not start (Config::tls.heap_bytes too small?)");
+            return Error::TlsError;
+        }
+        return Error::SystemError;  // no entropy: no masks, no DNS ids
+    }
     const Error t = tls_init();
     if (t != Error::Ok) return t;
     dns_init();

@@ -35,7 +35,8 @@ Random::~Random() noexcept {
 
 bool Random::init() noexcept {
     if (ready_) return true;
-    if (mbedtls_compat::crypto_init() != 0) return false;
+    crypto_failed_ = mbedtls_compat::crypto_init() != 0;
+    if (crypto_failed_) return false;
     auto* ctx = new (storage_) mbedtls_ctr_drbg_context;
     mbedtls_ctr_drbg_init(ctx);
     if (mbedtls_ctr_drbg_seed(ctx, platform_entropy, nullptr, kPersonalization,

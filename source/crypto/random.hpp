@@ -19,6 +19,9 @@ public:
     // available. Calling it again on a seeded generator is a no-op that returns true.
     bool init() noexcept;
     bool ready() const noexcept { return ready_; }
+    // After init() failed: true when mbedTLS's crypto could not start (psa_crypto_init, which
+    // allocates through mbedTLS: a fixed mbedTLS heap too small for it), false for no entropy.
+    bool crypto_unavailable() const noexcept { return crypto_failed_; }
     // Fills `len` bytes (any size; requests are split to mbedTLS's per-call limit). Reseeds as
     // mbedTLS requires; returns false if not initialised or a reseed fails.
     bool fill(void* out, size_t len) noexcept;
@@ -34,6 +37,7 @@ private:
     // mbedtls_entropy_context is kept: the DRBG pulls entropy straight from the platform.
     alignas(16) unsigned char storage_[1536];
     bool ready_ = false;
+    bool crypto_failed_ = false;
 };
 
 } // namespace tickwire::detail
