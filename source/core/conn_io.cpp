@@ -134,8 +134,12 @@ void Engine::read_socket(uint32_t c) noexcept {
             break;
         }
         RingSpan rs[2] = {};
-        const int n = in.writable(blocks, rs);
-        if (n == 0) break;  // ring full: resumes when the application consumes
+        int n = in.writable(blocks, rs);
+        // The last few free bytes wrap to the block's start (the headroom a fresh block leaves):
+        // taking them would split the ring's bytes in two views and stop a received block from
+        // changing sides; the ring counts as full instead.
+        if (n == 2 && rs[1].size <= Ring::kRxHeadroom) n = 1;
+        if (n == 0 || in.free_space(cap) <= Ring::kRxHeadroom) break;  // full: resumes when the application consumes
         platform::Span spans[2];
         const size_t want = to_spans(rs, n, spans);
         ++stats.read_syscalls;
@@ -150,7 +154,7 @@ void Engine::read_socket(uint32_t c) noexcept {
                 s.flags &= static_cast<uint16_t>(~kConnReadable);
                 break;
             }
-            if (in.used() == cap) break;
+            if (in.free_space(cap) <= Ring::kRxHeadroom) break;
             continue;
         }
         if (r.error == Error::WouldBlock) { s.flags &= static_cast<uint16_t>(~kConnReadable); break; }

@@ -24,14 +24,6 @@ Error Engine::ws_send_view(ConnSlot& s, uint64_t handle, ReadView& view) noexcep
     const bool masked = s.dialer != kNone;
     const size_t hs = ws::header_size(view.size, masked);
     const uint32_t cap = blocks.block_size();
-    const uint32_t c = index_of(s);
-    if (!s.tx.empty() && view.size >= kHandOverMin && (s.flags & kConnWritable) && s.tls == kNone &&
-        s.transport != Transport::Inproc && !(s.flags & kConnWriteOpen)) {
-        // What waits to be sent goes now, while the socket has room, so that the block can
-        // change sides: a write now instead of one in the next update, not an extra one.
-        write_pending(c);
-        if (s.state != ConnState::Open) return s.close_reason == Error::Ok ? Error::Closed : s.close_reason;
-    }
     // The payload's ring position: the view's bytes end its consumed range at the rx head.
     const uint32_t start = s.rx.head + view.consume_ - static_cast<uint32_t>(view.size);
     const uint32_t at = (start - static_cast<uint32_t>(hs)) & (cap - 1);
