@@ -3,10 +3,12 @@
 // and per server), min/avg/max latency, and CPU% (user, system, both) per client and per server.
 //
 //     sockety_bench [-c CLIENTS] [-cc CONCURRENCY] [-cn CONNECTIONS] [-t SECONDS] [-w SECONDS]
-//                   [-f FILTER]... [-e EXCLUDE]... [--port P] [--block-size B]
+//                   [-f FILTER]... [-e EXCLUDE]... [--port P] [--block-size B] [--pin]
 //
 // One server process and CLIENTS client processes (forked), each client keeping CONCURRENCY
-// tasks in flight over CONNECTIONS connections, for SECONDS after a warm-up. Scenarios, as in the
+// tasks in flight over CONNECTIONS connections, for SECONDS after a warm-up. --pin puts the
+// server on CPU 0 and the clients on the other CPUs (as the other benchmarks here pin), so that
+// the scheduler never stacks client and server on one core while the other idles. Scenarios, as in the
 // reference:
 //   Heartbeat              a Heartbeat packet (pass(heartbeat))
 //   No response            a message "ping" that wants no reply (pass)
@@ -21,6 +23,7 @@
 // each client ends a scenario with one "fast" round trip behind everything it sent, and the
 // measured time runs until that reply.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -474,11 +477,20 @@ bool selected(const Options& o, const char* name) {
     return in;
 }
 
+// --pin: this process runs on `cpu` only (Linux; a no-op where that is refused).
+void pin_to(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    (void)sched_setaffinity(0, sizeof set, &set);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     Options o;
     uint16_t fixed_port = 0;
+    bool pin = false;
     for (int i = 1; i < argc; ++i) {
         const bool v = i + 1 < argc;
         if (!std::strcmp(argv[i], "-c") && v) o.clients = std::atoi(argv[++i]);
@@ -490,10 +502,11 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[i], "-e") && v && o.exclude_count < 16) o.excludes[o.exclude_count++] = argv[++i];
         else if (!std::strcmp(argv[i], "--port") && v) fixed_port = static_cast<uint16_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--block-size") && v) o.block_size = static_cast<uint32_t>(std::atoi(argv[++i]));
+        else if (!std::strcmp(argv[i], "--pin")) pin = true;
         else {
             std::fprintf(stderr,
                          "usage: %s [-c CLIENTS] [-cc CONCURRENCY] [-cn CONNECTIONS] [-t SECONDS] [-w SECONDS] [-f FILTER]... "
-                         "[-e EXCLUDE]... [--block-size B]\n",
+                         "[-e EXCLUDE]... [--block-size B] [--pin]\n",
                          argv[0]);
             return 2;
         }
@@ -518,8 +531,10 @@ int main(int argc, char** argv) {
     int ready[2];
     if (pipe(ready) != 0) return 1;
     const pid_t server = fork();
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (server == 0) {
         close(ready[0]);
+        if (pin) pin_to(0);
         server_main(ready[1], o);
     }
     close(ready[1]);
@@ -545,6 +560,7 @@ int main(int argc, char** argv) {
             pids[c] = fork();
             if (pids[c] == 0) {
                 close(fds[c][0]);
+                if (pin && cpus > 1) pin_to(1 + c % static_cast<int>(cpus - 1));
                 client_main(fds[c][1], port, static_cast<Scenario>(s), o);
             }
             close(fds[c][1]);
