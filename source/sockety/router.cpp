@@ -115,12 +115,17 @@ Error SocketyRouter::handle(SocketyConn conn, SocketyCursorBase& cur) noexcept {
 }
 
 Error SocketyRouter::dispatch(SocketyConn conn, SocketyCursorBase& cur) noexcept {
+    uint32_t handled = 0;
     for (;;) {
         if (cur.holding) {
             const Error e = handle(conn, cur);
             if (e == Error::WouldBlock) return e;
             cur.view.release();
             cur.holding = false;
+            if (flush_every_ && ++handled == flush_every_) {
+                handled = 0;
+                (void)conn.conn().flush();  // a full socket keeps the rest queued: never blocks
+            }
         }
         const Read r = conn.try_read(cur.view);
         if (r == Read::NoData) return Error::Ok;

@@ -972,6 +972,48 @@ TW_TEST(sockety_router_middleware_handlers_parts_errors_and_fallback) {
     REQUIRE(w.pump(2000, [&] { (void)router.dispatch(srv, cursor); return log.others == 1; }));
 }
 
+namespace {
+Error accept_fast(SocketyContext& cx) {
+    return cx.item.kind == SocketyKind::Message ? cx.conn.fast_reply(cx.item.id, FastReply::Accept) : Error::Ok;
+}
+} // namespace
+
+TW_TEST(sockety_router_writes_replies_every_flush_every_items) {
+    auto wp = std::make_unique<World>();
+    World& w = *wp;
+    REQUIRE(w.start());
+    REQUIRE(w.connect());
+    w.echo_on = false;
+    SocketyRouter router;
+    REQUIRE_EQ(router.on("fast", accept_fast), Error::Ok);
+    static SocketyCursor<64> cursor;
+    SocketyConn c(w.cconn), srv(w.sconn);
+    Collector col;
+    // 200 requests reach the server unread; one dispatch() answers them all. The writes that
+    // happen inside that call (no update runs in it) are the router's own.
+    auto round = [&](uint32_t every) -> uint64_t {
+        router.flush_every(every);
+        for (int i = 0; i < 200; ++i) {
+            SocketyDraft d;
+            d.action = "fast";
+            d.tag = static_cast<uint64_t>(i);
+            if (!c.send(d).ok()) return ~uint64_t{0};
+        }
+        const int64_t settle = w.client.now_us() + 50000;  // the server reads what has arrived
+        (void)w.pump(3000, [&] { return c.outgoing() == 0 && w.client.now_us() > settle; });
+        const uint64_t before = w.server.stats().write_syscalls;
+        CHECK_EQ(router.dispatch(srv, cursor), Error::Ok);
+        const uint64_t writes = w.server.stats().write_syscalls - before;
+        const int want = col.fast_replies + 200;
+        CHECK(w.pump(3000, [&] { (void)router.dispatch(srv, cursor); col.drain(c); return col.fast_replies == want; }));
+        return writes;
+    };
+    CHECK_EQ(round(0), 0u);    // all 200 replies wait for the next update
+    CHECK(round(64) >= 3u);    // 200 replies, written after the 64th, 128th and 192nd
+    CHECK_EQ(col.fast_replies, 400);
+    CHECK_EQ(col.last_code, static_cast<uint16_t>(FastReply::Accept));
+}
+
 TW_TEST(sockety_keep_waiting_takes_several_responses_until_stop_waiting) {
     auto wp = std::make_unique<World>();
     World& w = *wp;
