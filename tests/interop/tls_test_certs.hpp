@@ -81,4 +81,15 @@ inline std::vector<uint8_t> read_file(const std::string& path) {
     return out;
 }
 
+// A hosts file (Config::hosts_path) beside the certificates that names 127.0.0.1 "localhost",
+// the name the test certificate carries, so that no DNS server is needed. "" if not written.
+inline std::string localhost_hosts_file(const char* name) {
+    const std::string path = cert_path(name);
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) return {};
+    std::fputs("127.0.0.1 localhost\n", f);
+    std::fclose(f);
+    return path;
+}
+
 } // namespace tw_tls_test

@@ -383,11 +383,8 @@ TW_TEST(memory_no_allocation_across_tls_connections_with_the_fixed_heap) {
     static const std::string cert = tw_tls_test::cert_path("server.pem");
     static const std::string key = tw_tls_test::cert_path("server.key");
     static const std::string ca = tw_tls_test::cert_path("ca.pem");
-    static const std::string hosts = std::string(tw_tls_test::cert_dir()) + "/hosts.memory";
-    FILE* f = std::fopen(hosts.c_str(), "w");
-    REQUIRE(f != nullptr);
-    std::fputs("127.0.0.1 localhost\n", f);
-    std::fclose(f);
+    static const std::string hosts = tw_tls_test::localhost_hosts_file("hosts.memory");
+    REQUIRE(!hosts.empty());
     Config cfg;  // one context is both ends: the fixed heap is one per process
     cfg.max_connections = 32;
     cfg.ring_block_count = 64;

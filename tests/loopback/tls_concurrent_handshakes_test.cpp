@@ -24,11 +24,8 @@ TW_TEST(tls_concurrent_handshakes_beyond_32_in_one_context) {
     static const std::string cert = tw_tls_test::cert_path("server.pem");
     static const std::string key = tw_tls_test::cert_path("server.key");
     static const std::string ca = tw_tls_test::cert_path("ca.pem");
-    static const std::string hosts = std::string(tw_tls_test::cert_dir()) + "/hosts.concurrent";
-    FILE* f = std::fopen(hosts.c_str(), "w");
-    REQUIRE(f != nullptr);
-    std::fputs("127.0.0.1 localhost\n", f);
-    std::fclose(f);
+    static const std::string hosts = tw_tls_test::localhost_hosts_file("hosts.concurrent");
+    REQUIRE(!hosts.empty());
 
     constexpr int kClients = 40;
     Config cfg;
