@@ -192,7 +192,9 @@ void survey(const char* tool, bool we_listen, bool we_survey) {
         REQUIRE(attach(s, ctx, SpPattern::Respondent, url, we_listen));
         const char* argv[] = {tool, "--surveyor", peer_side(we_listen), url, "--data", "who?", "--interval", interval(tool), "-Q", nullptr};
         REQUIRE(peer.start(argv));
-        CHECK(run(ctx, 5000, [&] {
+        // nngcat surveys once a second and we may dial before it listens (then the dialer's
+        // backoff runs): allow several survey rounds. Only a failure waits this long.
+        CHECK(run(ctx, 10000, [&] {
             SpMessage m;
             while (s.try_read(m) == Read::Message) {
                 if (is(m, "who?")) CHECK_EQ(s.reply(m, "me", 2), Error::Ok);
