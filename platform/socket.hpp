@@ -56,7 +56,9 @@ Error connect_result(SocketHandle s) noexcept;
 // Local address of a socket (to learn the port of a port-0 listener).
 Error local_address(SocketHandle s, Address& out) noexcept;
 
-// Scatter read / gather write of up to two spans. Writes never raise SIGPIPE.
+// Scatter read of up to two spans / gather write of up to kMaxWriteSpans. Writes never raise
+// SIGPIPE.
+constexpr int kMaxWriteSpans = 16;
 IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept;
 IoResult write_stream(SocketHandle s, const Span* spans, int count) noexcept;
 Error shutdown_write(SocketHandle s) noexcept;

@@ -138,10 +138,15 @@ public:
     // Sends a received view on (from this connection or another) and releases it, all or
     // nothing. Plain streams: its bytes, as send() does. WebSocket: one frame of the view's
     // kind, as send_message() (a whole message) or send_fragment() (a streamed piece, `final`
-    // from the view) do. When the view lies in this connection's rx ring block and its tx ring
-    // is empty, the block itself changes sides and, for WebSocket, the new frame header takes
-    // the old one's place: the payload is not copied (an echo or a proxy forwards at
-    // memory-bus speed). Otherwise the bytes are copied.
+    // from the view) do. Where it can, the payload is not copied (an echo or a proxy forwards
+    // at memory-bus speed); stats().views_forwarded_in_place counts those:
+    // - a view in this connection's rx ring block is sent from where it lies (for WebSocket the
+    //   new frame header takes the old one's place): the block changes sides when nothing else
+    //   waits to be sent, otherwise the bytes stay pinned in rx until the kernel has them
+    //   (plain sockets, not TLS or inproc; at most 4 such sends queued per connection);
+    // - a whole WebSocket message in a message slot (one larger than a ring block) is sent from
+    //   its slot, even as one frame larger than the tx ring; the slot is free once it is out.
+    // Otherwise the bytes are copied (views under 4 KiB always are).
     // Errors as send() / send_message(); on an error the view is untouched and still yours.
     TW_NODISCARD Error send_view(ReadView& view) const noexcept;
 

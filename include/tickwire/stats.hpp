@@ -34,7 +34,8 @@ struct Stats {
     uint64_t unsent_bytes_dropped = 0;     // bytes accepted for sending, lost when a connection died
     uint64_t read_syscalls = 0;
     uint64_t write_syscalls = 0;
-    uint64_t views_forwarded_in_place = 0; // send_view() gave its ring block to the send side: no copy
+    uint64_t views_forwarded_in_place = 0; // send_view() sent a view where it lay (its ring block or
+                                           // message slot went to the send side): no copy
     uint64_t updates = 0;
     uint64_t dns_queries = 0;
     uint64_t handshakes_failed = 0;        // upgrades refused, malformed or timed out

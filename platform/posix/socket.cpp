@@ -267,7 +267,7 @@ IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
 
 IoResult write_stream(SocketHandle s, const Span* spans, int count) noexcept {
     IoResult r;
-    iovec iov[2];
+    iovec iov[kMaxWriteSpans];
     if (!prepare_io(s, true, spans, count, iov, r)) return r;
     msghdr msg{};
     msg.msg_iov = iov;

@@ -313,7 +313,7 @@ IoResult read_stream(SocketHandle s, const Span* spans, int count) noexcept {
 
 IoResult write_stream(SocketHandle s, const Span* spans, int count) noexcept {
     IoResult r;
-    WSABUF bufs[2];
+    WSABUF bufs[kMaxWriteSpans];
     if (!prepare_io(s, true, spans, count, bufs, r)) return r;
     DWORD sent = 0;  // Winsock raises no signal on a broken connection: nothing to suppress
     if (WSASend(sock(s), bufs, static_cast<DWORD>(count), &sent, 0, nullptr, nullptr) != 0) {

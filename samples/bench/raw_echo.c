@@ -3,11 +3,15 @@
  * at all. Whatever a library adds on top of TCP shows as its distance from this server.
  *
  *   cc -O2 -o raw_echo raw_echo.c
- *   raw_echo PORT
+ *   raw_echo PORT [--unmask]
  *
  * Level-triggered epoll; reads go into one shared buffer and are written straight back. Bytes
  * the kernel did not take wait in a per-connection backlog, and that connection is not read
  * again until they are out (memory stays bounded, like a real server's flow control).
+ *
+ * --unmask: every byte read also gets the one pass a WebSocket server cannot skip, the XOR that
+ * unmasks a client's frame (RFC 6455 5.3), here with a key of zero so that the echo stays
+ * byte-exact for the --raw client. No framing, no copy: the floor under any WebSocket echo.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -32,6 +36,21 @@ struct conn {
 
 static char buf[BUF_SIZE];
 static int ep;
+static int unmask;
+static volatile uint64_t mask_key; /* zero, read at run time: the compiler cannot drop the pass */
+
+/* The unmasking pass, as a WebSocket server makes it: 64-bit words, vectorised by the compiler. */
+static void unmask_pass(char* p, size_t n) {
+    const uint64_t k = mask_key;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w ^= k;
+        memcpy(p + i, &w, 8);
+    }
+    for (; i < n; ++i) p[i] ^= (char)k;
+}
 
 static void watch(struct conn* c, int op, uint32_t events) {
     struct epoll_event e = {.events = events, .data.ptr = c};
@@ -81,14 +100,16 @@ static int on_event(struct conn* c, uint32_t ev) {
         ssize_t r = recv(c->fd, buf, sizeof buf, 0);
         if (r == 0) return -1;
         if (r < 0) return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        if (unmask) unmask_pass(buf, (size_t)r);
         if (echo_out(c, buf, (size_t)r) < 0) return -1;
         if (c->back || (size_t)r < sizeof buf) return 0;
     }
 }
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: raw_echo PORT\n");
+    unmask = argc == 3 && strcmp(argv[2], "--unmask") == 0;
+    if (argc != 2 && !unmask) {
+        fprintf(stderr, "usage: raw_echo PORT [--unmask]\n");
         return 2;
     }
     struct rlimit rl;

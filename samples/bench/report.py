@@ -13,6 +13,7 @@ RAW = os.path.join(OUT, "raw")
 
 LIB_NAMES = {
     "raw": "raw loopback (raw_echo)",
+    "raw_unmask": "raw loopback + unmasking pass (raw_echo --unmask)",
     "tickwire_tcp": "tickwire TCP (tcp_echo_server)",
     "tickwire": "tickwire WebSocket (ws_echo_server)",
     "lws": "libwebsockets (lws_echo)",
@@ -190,7 +191,10 @@ w("")
 w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire inside): each connection keeps "
   "its messages in flight and checks every echoed byte; the next message leaves when an echo is complete. "
   "`raw_echo` and `tcp_echo_server` are plain TCP echo (the client runs `--raw`: a message is the same "
-  "number of echoed bytes, no framing): the loopback limit and tickwire's TCP layer on its own.")
+  "number of echoed bytes, no framing): the loopback limit and tickwire's TCP layer on its own. "
+  "`raw_echo --unmask` adds to the loopback limit the one pass over every byte that no WebSocket server "
+  "can skip, the XOR that unmasks a client's frame (with a key of zero, so that the echo stays exact): "
+  "the floor under any RFC 6455 echo, and where large messages meet it.")
 w("")
 ws_libs = libs_of("ws")
 for scen, (desc, key, unit, higher) in WS_SCEN.items():

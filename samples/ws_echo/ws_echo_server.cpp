@@ -4,8 +4,10 @@
 //                    [--tls-cert FILE --tls-key FILE]      (then wss://)
 //                    [--required-memory]   (print Context::required_memory for these flags, exit)
 //
-// Every message comes back with its opcode. Whole-message mode (the default) assembles each
-// message (up to --max-message, default 16 MiB) and echoes it in frames that fit the tx ring;
+// Every message comes back with its opcode, sent on with send_view: where it lies, without a
+// copy, when it can. Whole-message mode (the default) assembles each message (up to
+// --max-message, default 16 MiB) and echoes it as one frame from its message slot, or, when
+// that cannot be, in frames that fit the tx ring;
 // --stream echoes each chunk as it arrives, so a message of any size passes through 64 KiB
 // buffers. Used by the conformance tests and the benchmarks.
 #include <cstdio>
@@ -84,8 +86,10 @@ int main(int argc, char** argv) {
     sample::TlsFlags tls;
     Config cfg;
     cfg.max_connections = 16384;
-    cfg.ring_block_size = 256 * 1024;  // a 64 KiB frame fits whole: handed out where it lies
-    cfg.ring_block_count = 1024;       // (address space; pages are touched only when used)
+    // Four 64 KiB frames in flight, with their headers, fit one block: read in one call and
+    // echoed where they lie. (Address space; pages are touched only when used.)
+    cfg.ring_block_size = 512 * 1024;
+    cfg.ring_block_count = 512;
     cfg.message_slots = 16;
     for (int i = 1; i < argc; ++i) {
         const bool has_value = i + 1 < argc;

@@ -110,9 +110,16 @@ Error Conn::send_view(ReadView& view) const noexcept {
     if (err != Error::Ok) return err;
     Engine& e = *engine_;
     if (s->protocol == Protocol::WebSocket) return e.ws_send_view(*s, handle_, view);
-    const bool whole_rx = view.engine_ == engine_ && view.conn_ == handle_ && view.message_ == 0 && view.size > 0 &&
-                          view.consume_ == view.size && s->rx_lent == view.consume_ && s->rx.used() == view.size;
-    if (whole_rx && s->tx.empty() && e.rx_block_to_tx(*s, s->rx.head, s->rx.tail)) {
+    // The view is this connection's received bytes, all of what it lent out.
+    const bool mine = view.engine_ == engine_ && view.conn_ == handle_ && view.message_ == 0 && view.size > 0 &&
+                      view.consume_ == view.size && s->rx_lent == view.consume_;
+    if (mine && s->rx.used() == view.size && e.tx_idle(*s) && e.rx_block_to_tx(*s, s->rx.head, s->rx.tail)) {
+        view.clear();
+        return Error::Ok;
+    }
+    // Queued behind other bytes: sent from rx where it lies, after them.
+    if (mine && view.size >= Engine::kLendMin && e.can_lend(*s)) {
+        e.lend_rx(*s, s->rx.head, static_cast<uint32_t>(view.size), view.consume_);
         view.clear();
         return Error::Ok;
     }
@@ -165,7 +172,7 @@ Error Conn::flush() const noexcept {
     Engine& e = *engine_;
     const uint32_t c = e.index_of(*s);
     if (s->state != ConnState::Open && s->state != ConnState::Closing) return Error::WrongState;
-    if (s->tx.empty()) return Error::Ok;
+    if (e.tx_idle(*s)) return Error::Ok;
     s->flags |= detail::kConnWritable;  // ask the OS; it answers WouldBlock if it has no room
     e.write_pending(c);
     if (s->state == ConnState::Closed) return s->close_reason == Error::Ok ? Error::Closed : s->close_reason;

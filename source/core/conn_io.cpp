@@ -74,7 +74,7 @@ void Engine::update_interest(uint32_t c) noexcept {
     const bool connecting = s.state == ConnState::Connecting;
     const bool want_read = !connecting && !(s.flags & (kConnReadable | kConnPeerEof)) &&
                            s.rx.free_space(blocks.block_size()) > 0;
-    const bool want_write = !(s.flags & kConnWritable) && (connecting || !s.tx.empty() || !tls_idle(s));
+    const bool want_write = !(s.flags & kConnWritable) && (connecting || !tx_idle(s) || !tls_idle(s));
     if (want_read) interest |= platform::kReadable;
     if (want_write) interest |= platform::kWritable;
     poller.set_interest(s.fd, c, interest);
@@ -106,11 +106,14 @@ void Engine::process_conn(uint32_t c) noexcept {
     case ConnState::Open:
     case ConnState::Closing: {
         const bool can_read = s.transport != Transport::Inproc && !(s.flags & kConnPeerEof) && s.state == ConnState::Open;
+        // Bytes lent from rx go out first: what they pin is room for this read.
+        if (s.loans.count && (s.flags & kConnWritable)) write_pending(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         // TLS: input already read (ciphertext, or plaintext inside mbedTLS) may wait for room in
         // rx, with nothing new on the socket.
         if (can_read && ((s.flags & kConnReadable) || tls_input_waiting(s))) read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
-        const bool output = !s.tx.empty() || !tls_idle(s);
+        const bool output = !tx_idle(s) || !tls_idle(s);
         if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         tx_drained(c);
@@ -213,15 +216,23 @@ void Engine::write_pending(uint32_t c) noexcept {
             if (!tls_output(c)) return;
             if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
         }
-        if (out.empty()) break;
-        RingSpan rs[2] = {};
-        const int n = out.readable(blocks, rs);
-        platform::Span spans[2];
-        const size_t want = to_spans(rs, n, spans);
+        if (out.empty() && !s.loans.count) break;
+        platform::Span spans[platform::kMaxWriteSpans];
+        int n;
+        size_t want = 0;
+        if (s.loans.count) {  // ring bytes and loans in one gathered write
+            n = static_cast<int>(tx_gather(s, spans));
+            for (int i = 0; i < n; ++i) want += spans[i].size;
+        } else {
+            RingSpan rs[2] = {};
+            n = out.readable(blocks, rs);
+            want = to_spans(rs, n, spans);
+        }
         ++stats.write_syscalls;
         platform::IoResult r = platform::write_stream(s.fd, spans, n);
         if (r.bytes > 0) {
-            out.consumed(static_cast<uint32_t>(r.bytes));
+            if (s.loans.count) tx_sent(s, static_cast<uint32_t>(r.bytes));
+            else out.consumed(static_cast<uint32_t>(r.bytes));
             stats.bytes_sent += r.bytes;
             if (r.bytes < want) { s.flags &= static_cast<uint16_t>(~kConnWritable); break; }
             continue;
@@ -292,7 +303,7 @@ void Engine::tx_drained(uint32_t c) noexcept {
         s.flags &= static_cast<uint16_t>(~kConnOweWritable);
         emit(EventType::Writable, c);
     }
-    if (!s.tx.empty() || !tls_idle(s)) return;
+    if (!tx_idle(s) || !tls_idle(s)) return;
     if (s.flags & kConnShutPending) {
         s.flags &= static_cast<uint16_t>(~kConnShutPending);
         s.flags |= kConnWriteShut;
@@ -339,15 +350,19 @@ void Engine::on_peer_eof(uint32_t c) noexcept {
     // Not half-closing: finish sending what was queued, then close. Unread bytes stay readable
     // until the next update.
     if (s.state == ConnState::Open) s.state = ConnState::Closing;
-    if (s.tx.empty()) close_now(c, Error::Ok, false);
+    if (tx_idle(s)) close_now(c, Error::Ok, false);
     else list(c);
 }
 
 void Engine::consume_rx(ConnSlot& s, uint32_t n) noexcept {
-    const uint32_t c = index_of(s);
     if (n > s.rx.used()) n = s.rx.used();
     s.rx.consumed(n);
     s.rx_lent = 0;
+    rx_space_freed(index_of(s));
+}
+
+void Engine::rx_space_freed(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
     s.rx.release_if_empty(blocks);
     if (s.flags & kConnInGraveyard) return;
     // Reading paused on a full ring: resume. An inproc peer blocked on our ring: let it go on.
@@ -395,8 +410,9 @@ uint64_t Engine::drop_socket(uint32_t c, bool reset) noexcept {
     if (s.fd != platform::kInvalidSocket) platform::close_socket(s.fd, reset);
     s.fd = platform::kInvalidSocket;
     release_protocol(s);
-    const uint64_t unsent = s.tx.used();
+    const uint64_t unsent = s.tx.used() + s.loans.bytes();
     stats.unsent_bytes_dropped += unsent;
+    drop_loans(s);
     s.tx.release(blocks);
     return unsent;
 }

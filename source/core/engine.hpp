@@ -12,6 +12,7 @@
 #include "core/message_pool.hpp"
 #include "core/ring.hpp"
 #include "core/timer_heap.hpp"
+#include "core/tx_loans.hpp"
 #include "core/work_list.hpp"
 #include "crypto/random.hpp"
 #include "crypto/tls_credentials.hpp"
@@ -117,6 +118,7 @@ struct ConnSlot {
     uint8_t sp_pipe = 0;         // ... and the pipe's index in that socket's pipe table
     uint32_t sockety = kNone;    // Protocol::Sockety: the session's index in Engine::sockety
     WsConnState ws;
+    TxLoans loans;               // sent where they lie, in order with tx (core/tx_loans.hpp)
 };
 
 struct ListenerSlot {
@@ -283,6 +285,28 @@ struct Engine {
     // what follows needs a block and none is free (nothing changed then).
     bool rx_block_to_tx(ConnSlot& s, uint32_t from, uint32_t to) noexcept;
     void tx_drained(uint32_t c) noexcept;
+    // Nothing waits to be sent: the tx ring is empty and nothing is lent.
+    static bool tx_idle(const ConnSlot& s) noexcept { return s.tx.empty() && s.loans.count == 0; }
+    // Reading space came back (consumed, or a pin released): free the block if it is empty, go
+    // on reading, and let a connection waiting for a block have it.
+    void rx_space_freed(uint32_t c) noexcept;
+
+    // --- tx loans (tx_loans.cpp) ----------------------------------------------------------
+    // Below this a copy costs less than a loan's bookkeeping.
+    static constexpr size_t kLendMin = 4096;
+    bool can_lend(const ConnSlot& s) const noexcept;
+    uint8_t* loan_data(const ConnSlot& s, const TxLoan& l) const noexcept;
+    // Lends `size` bytes at `at` (of message slot `slot`, which the loan now owns; or of rx
+    // when `slot` is 0) after what tx holds now. The caller checked can_lend.
+    void lend(ConnSlot& s, uint64_t slot, uint32_t at, uint32_t size) noexcept;
+    // Lends rx bytes [from, from + size), consuming `consume` bytes of rx first (the view the
+    // bytes came in); they stay pinned in the rx block until sent.
+    void lend_rx(ConnSlot& s, uint32_t from, uint32_t size, uint32_t consume) noexcept;
+    // The tx stream as spans in order (at most platform::kMaxWriteSpans); returns their count.
+    uint32_t tx_gather(const ConnSlot& s, platform::Span* out) const noexcept;
+    // `n` bytes of the tx stream went out: ring bytes and loans, in order.
+    void tx_sent(ConnSlot& s, uint32_t n) noexcept;
+    void drop_loans(ConnSlot& s) noexcept;
     void wait_for_block(uint32_t c) noexcept;
     void inproc_transfer(uint32_t c) noexcept;
     void update_interest(uint32_t c) noexcept;
@@ -341,6 +365,8 @@ struct Engine {
     Read ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept;
     Error ws_send(ConnSlot& s, ws::Opcode op, const void* data, size_t size, bool fin) noexcept;
     Error ws_send_view(ConnSlot& s, uint64_t handle, ReadView& view) noexcept;
+    bool ws_frame_in_rx(ConnSlot& s, const ReadView& view, bool fin, ws::Opcode op) noexcept;  // send_view.cpp
+    Error ws_frame_from_slot(ConnSlot& s, const ReadView& view, bool fin, ws::Opcode op) noexcept;
     Error ws_close(ConnSlot& s, uint16_t code, std::string_view reason) noexcept;
     Result<WriteSpan> ws_begin(ConnSlot& s, DataKind kind, size_t size) noexcept;
     Error ws_commit(ConnSlot& s, size_t size) noexcept;

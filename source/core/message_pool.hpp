@@ -44,6 +44,10 @@ public:
         return true;
     }
 
+    // A slot held by one owner can be named by its index alone (a tx loan does).
+    static uint32_t index_of(uint64_t h) noexcept { return handle_index(h); }
+    uint64_t handle_at(uint32_t i) const noexcept { return i < count_ ? make_handle(i, gens_[i]) : 0; }
+
     uint32_t slot_size() const noexcept { return slot_size_; }
     uint32_t in_use() const noexcept { return count_ - free_count_; }
     uint32_t high_water() const noexcept { return high_water_; }

@@ -18,11 +18,15 @@ struct Ring {
     uint32_t block = kNone;  // kNone: holds no block (the idle state)
     uint32_t head = 0;       // next byte to read
     uint32_t tail = 0;       // next byte to write
+    // Bytes behind head that are consumed but still being sent from where they lie (a tx loan,
+    // core/tx_loans.hpp): their space is not free, and the block stays. It grows as head moves,
+    // so the pinned start stays put; the engine shrinks it as the loans go out.
+    uint32_t pinned = 0;
 
     bool has_block() const noexcept { return block != kNone; }
     uint32_t used() const noexcept { return tail - head; }
     bool empty() const noexcept { return tail == head; }
-    uint32_t free_space(uint32_t cap) const noexcept { return has_block() ? cap - used() : cap; }
+    uint32_t free_space(uint32_t cap) const noexcept { return has_block() ? cap - used() - pinned : cap; }
 
     // Readable bytes as up to two spans; returns the span count (0, 1 or 2).
     int readable(const BlockPool& pool, RingSpan out[2]) const noexcept {
@@ -31,7 +35,7 @@ struct Ring {
 
     // Free space as up to two spans (the ring must hold a block).
     int writable(const BlockPool& pool, RingSpan out[2]) const noexcept {
-        return spans(pool, tail, pool.block_size() - used(), out);
+        return spans(pool, tail, pool.block_size() - used() - pinned, out);
     }
 
     // `n` bytes from position `from` as up to two spans (the second after the wrap).
@@ -49,7 +53,7 @@ struct Ring {
 
     // Contiguous free bytes at the tail (what a zero-copy writer can fill in one piece).
     uint32_t contiguous_free(uint32_t cap) const noexcept {
-        const uint32_t n = cap - used();
+        const uint32_t n = cap - used() - pinned;
         const uint32_t start = tail & (cap - 1);
         return cap - start < n ? cap - start : n;
     }
@@ -74,7 +78,7 @@ struct Ring {
     }
     // Gives the block back once the ring is empty, so an idle connection holds nothing.
     void release_if_empty(BlockPool& pool) noexcept {
-        if (has_block() && empty()) {
+        if (has_block() && empty() && pinned == 0) {
             pool.release(block);
             block = kNone;
             head = tail = 0;
@@ -84,9 +88,13 @@ struct Ring {
         if (has_block()) pool.release(block);
         block = kNone;
         head = tail = 0;
+        pinned = 0;
     }
     void produced(uint32_t n) noexcept { tail += n; }
-    void consumed(uint32_t n) noexcept { head += n; }
+    void consumed(uint32_t n) noexcept {
+        head += n;
+        if (pinned) pinned += n;
+    }
 
     // Copies `n` bytes in (the caller checked the free space).
     void write(const BlockPool& pool, const uint8_t* src, uint32_t n) noexcept;

@@ -7,7 +7,7 @@ namespace tickwire::detail {
 
 bool Engine::rx_block_to_tx(ConnSlot& s, uint32_t from, uint32_t to) noexcept {
     const uint32_t after = s.rx.tail - to;  // received behind the forwarded bytes: they stay in rx
-    if (!s.tx.empty() || to - from > blocks.block_size()) return false;
+    if (!tx_idle(s) || to - from > blocks.block_size()) return false;
     Ring received = s.rx;
     Ring next_rx;  // what rx holds afterwards: nothing, or the `after` bytes in a block
     if (after > 0) {

@@ -782,7 +782,7 @@ void Engine::ws_tx_drained(uint32_t c) noexcept {
             platform::close_file(s.ws.file);
             s.ws.file = platform::kInvalidFile;
         }
-        if (s.ws.file_left > 0 || !s.tx.empty()) {
+        if (s.ws.file_left > 0 || !tx_idle(s)) {
             list(c);
             return;
         }
@@ -796,7 +796,7 @@ void Engine::ws_tx_drained(uint32_t c) noexcept {
         }
         return;
     }
-    if (!s.tx.empty()) return;
+    if (!tx_idle(s)) return;
     if (s.ws.phase == WsPhase::Failed) {
         close_now(c, s.close_reason, false);
     } else if (s.ws.phase == WsPhase::Closing && (s.ws.flags & kWsCloseReceived)) {

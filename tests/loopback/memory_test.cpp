@@ -99,7 +99,7 @@ static size_t readme_formula(const Config& c) {
                        (c.poller == PollerKind::Auto && tickwire::platform::Poller::default_backend() ==
                                                             tickwire::platform::PollerBackend::Epoll);
     return 7100                                   // the engine (incl. random generator, TLS credentials)
-         + C * 232                                // per connection: state + list entries + deadline
+         + C * 320                                // per connection: state + list entries + deadline
          + L * 224 + D * 760 + T * 40             // listeners, dialers, user timers
          + size_t{c.event_queue_size} * 88        // events
          + batch * 8 + (epoll ? 512 * kEpollEventSize : tokens * poll_entry)  // poller
