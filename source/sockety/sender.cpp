@@ -326,6 +326,41 @@ void pump_disk(Ctx& x, uint32_t ui) noexcept {
     maybe_complete(x, ui);
 }
 
+// A Message or Response packet as the draft describes it, with `files` (sized) as its files.
+struct HeaderDesc {
+    sockety::MessageDesc m;
+    sockety::ResponseDesc r;
+    bool response = false;
+    size_t size = 0;  // its packet bytes; 0: it cannot be encoded
+
+    HeaderDesc(const SocketyDraft& d, const sockety::Uuid* parent, const sockety::Uuid& id, const FileDesc* files,
+               uint32_t files_count) noexcept
+        : response(parent != nullptr) {
+        if (response) {
+            r.parent_id = *parent;
+            r.id = id;
+            r.data_size = d.data_size;
+            r.files = files;
+            r.files_count = files_count;
+            r.has_stream = d.stream;
+            size = sockety::response_packet_size(r);
+        } else {
+            m.id = id;
+            m.action = reinterpret_cast<const uint8_t*>(d.action.data());
+            m.action_size = d.action.size();
+            m.data_size = d.data_size;
+            m.files = files;
+            m.files_count = files_count;
+            m.has_stream = d.stream;
+            m.expects_response = d.expects_response;
+            size = sockety::message_packet_size(m);
+        }
+    }
+    size_t encode(uint8_t* out, size_t cap) const noexcept {
+        return response ? sockety::encode_response(out, cap, r) : sockety::encode_message(out, cap, m);
+    }
+};
+
 // The common case of send/respond, taken when it applies (true: `out`, or `err` when it failed;
 // false: the general path goes on, with the same id): a unit whose whole body is in the draft (no
 // files, no stream, data given or none), written at once while nothing waits before it. Its body
@@ -337,22 +372,8 @@ bool send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid* parent, cons
     SocketySession& ss = x.ss;
     if (ss.fifo_head != kNone || ss.lock != kNone || ss.chan_free_count == 0) return false;
     const bool response = parent != nullptr;
-    sockety::MessageDesc m;
-    sockety::ResponseDesc r;
-    size_t header_size;
-    if (response) {
-        r.parent_id = *parent;
-        r.id = id;
-        r.data_size = d.data_size;
-        header_size = sockety::response_packet_size(r);
-    } else {
-        m.id = id;
-        m.action = reinterpret_cast<const uint8_t*>(d.action.data());
-        m.action_size = d.action.size();
-        m.data_size = d.data_size;
-        m.expects_response = d.expects_response;
-        header_size = sockety::message_packet_size(m);
-    }
+    const HeaderDesc header(d, parent, id, nullptr, 0);
+    const size_t header_size = header.size;
     if (header_size == 0) {
         err = Error::InvalidArgument;
         return true;
@@ -367,13 +388,12 @@ bool send_whole(Ctx& x, const SocketyDraft& d, const sockety::Uuid* parent, cons
     // The header straight into the ring where it has the room in one piece.
     const uint32_t contiguous = x.s.tx.contiguous_free(cap);
     if (contiguous >= header_size) {
-        uint8_t* at = x.s.tx.tail_ptr(x.e.blocks);
-        (void)(response ? sockety::encode_response(at, header_size, r) : sockety::encode_message(at, header_size, m));
+        (void)header.encode(x.s.tx.tail_ptr(x.e.blocks), header_size);
         x.s.tx.produced(static_cast<uint32_t>(header_size));
     } else {
-        uint8_t header[kStackHeader];
-        (void)(response ? sockety::encode_response(header, sizeof header, r) : sockety::encode_message(header, sizeof header, m));
-        tx_put(x, header, header_size);
+        uint8_t bytes[kStackHeader];
+        (void)header.encode(bytes, sizeof bytes);
+        tx_put(x, bytes, header_size);
     }
     if (d.data_size) {
         uint8_t ph[sockety::kMaxPayloadHeaderSize];
@@ -578,32 +598,9 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
         fd[i].name_size = d.files[i].name.size();
         fd[i].size = i >= given && d.files[i].path ? disk_size[i] : d.files[i].size;
     }
-    sockety::MessageDesc m;
-    sockety::ResponseDesc r;
-    size_t header_size;
-    if (response) {
-        r.parent_id = *parent;
-        r.id = id;
-        r.data_size = d.data_size;
-        r.files = fd;
-        r.files_count = d.files_count;
-        r.has_stream = d.stream;
-        header_size = sockety::response_packet_size(r);
-    } else {
-        m.id = id;
-        m.action = reinterpret_cast<const uint8_t*>(d.action.data());
-        m.action_size = d.action.size();
-        m.data_size = d.data_size;
-        m.files = fd;
-        m.files_count = d.files_count;
-        m.has_stream = d.stream;
-        m.expects_response = d.expects_response;
-        header_size = sockety::message_packet_size(m);
-    }
+    const HeaderDesc header(d, parent, id, fd, d.files_count);
+    const size_t header_size = header.size;
     if (header_size == 0) return Error::InvalidArgument;
-    auto encode_header = [&](uint8_t* out, size_t cap) {
-        return response ? sockety::encode_response(out, cap, r) : sockety::encode_message(out, cap, m);
-    };
 
     const uint64_t start = start_size(header_size, d, given);
     const bool declared_files = given < d.files_count;
@@ -656,16 +653,16 @@ Result<SocketyOut> sockety_send(Engine& e, ConnSlot& s, const SocketyDraft& d, c
         ss.out_owner[u.channel] = ui;
         u.state = SocketyUnit::Open;
         put_switch(x, u.channel);
-        uint8_t header[kStackHeader];
-        const size_t hn = encode_header(header, sizeof header);
-        put_start([&](const void* p, size_t n) { tx_put(x, p, n); }, header, hn, d, given);
+        uint8_t bytes[kStackHeader];
+        const size_t hn = header.encode(bytes, sizeof bytes);
+        put_start([&](const void* p, size_t n) { tx_put(x, p, n); }, bytes, hn, d, given);
         wrote(x);
         if (settle_files(x, u)) maybe_complete(x, ui);
         if (u.flags & kUnitDisk) pump_disk(x, ui);  // the first chunks of its disk files, if room
     } else {
         uint8_t* base = e.messages.data(slot);
         size_t at = sizes_bytes;
-        const size_t hn = encode_header(base + at, e.messages.slot_size() - at);
+        const size_t hn = header.encode(base + at, e.messages.slot_size() - at);
         put_start([&](const void* p, size_t n) {
             if (p != base + sizes_bytes) std::memcpy(base + at, p, n);  // the header is in place
             at += n;

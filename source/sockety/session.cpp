@@ -282,6 +282,29 @@ struct Reader {
         }
     }
 
+    // The item of a header that has ended, from its channel's record and the session's
+    // header fields (the action, files and names it collected).
+    void header_item(SocketyView& v, uint16_t ch, bool finished) noexcept {
+        const SocketyInChannel& ic = ss.in[ch];
+        v.kind = ss.header_response ? SocketyKind::Response : SocketyKind::Message;
+        std::memcpy(v.id.bytes, ic.id.bytes, 16);
+        v.channel = ch;
+        v.is_response = ss.header_response;
+        v.expects_response = ic.expects_response;
+        v.has_stream = ic.has_stream;
+        v.data_size = ic.data_size;
+        v.files_count = ic.files_count;
+        v.files_size = ic.files_size;
+        v.finished = finished;
+        v.action = std::string_view(ss.action, ss.action_len);
+        v.files_ = ss.files;
+        v.names_ = ss.names;
+        if (ss.header_response) {
+            std::memcpy(v.parent.bytes, ss.header_parent.bytes, 16);
+            v.matched = sockety_match_reply(e, ss, ss.header_parent, v.tag);
+        }
+    }
+
     // The owner fields of a chunk-like item.
     void owner(SocketyView& v, uint16_t ch) noexcept {
         const SocketyInChannel& ic = ss.in[ch];
@@ -415,25 +438,8 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
             continue;
         }
         case sockety::EventType::HeaderEnd: {
-            const SocketyInChannel& ic = r.in(ev.channel);
             ss.header_open = false;
-            out.kind = ss.header_response ? SocketyKind::Response : SocketyKind::Message;
-            std::memcpy(out.id.bytes, ic.id.bytes, 16);
-            out.channel = ev.channel;
-            out.is_response = ss.header_response;
-            out.expects_response = ic.expects_response;
-            out.has_stream = ic.has_stream;
-            out.data_size = ic.data_size;
-            out.files_count = ic.files_count;
-            out.files_size = ic.files_size;
-            out.finished = ev.finished;
-            out.action = std::string_view(ss.action, ss.action_len);
-            out.files_ = ss.files;
-            out.names_ = ss.names;
-            if (ss.header_response) {
-                std::memcpy(out.parent.bytes, ss.header_parent.bytes, 16);
-                out.matched = sockety_match_reply(e, ss, ss.header_parent, out.tag);
-            }
+            r.header_item(out, ev.channel, ev.finished);
             if (ev.finished) r.unit_done(ev.channel);
             return finish(Read::Message);
         }
@@ -461,21 +467,7 @@ Read sockety_try_read(Engine& e, ConnSlot& s, uint64_t handle, SocketyView& out)
             // because the item outlives the ring bytes (consumed below).
             if (ev.bytes.size) std::memcpy(ss.action, ev.bytes.data, ev.bytes.size);
             ss.action_len = static_cast<uint32_t>(ev.bytes.size);
-            out.kind = response ? SocketyKind::Response : SocketyKind::Message;
-            std::memcpy(out.id.bytes, ev.id.bytes, 16);
-            out.channel = ev.channel;
-            out.is_response = response;
-            out.expects_response = ev.expects_response;
-            out.has_stream = ev.has_stream;
-            out.data_size = ev.data_size;
-            out.finished = ev.finished;
-            out.action = std::string_view(ss.action, ss.action_len);
-            out.files_ = ss.files;
-            out.names_ = ss.names;
-            if (response) {
-                std::memcpy(out.parent.bytes, ev.parent_id.bytes, 16);
-                out.matched = sockety_match_reply(e, ss, ev.parent_id, out.tag);
-            }
+            r.header_item(out, ev.channel, ev.finished);
             return finish(Read::Message);
         }
         case sockety::EventType::DataChunk: {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tests/framework/temp_dir.hpp"
+#include "tickwire/config.hpp"
 
 namespace tw_tls_test {
 
@@ -91,5 +92,29 @@ inline std::string localhost_hosts_file(const char* name) {
     std::fclose(f);
     return path;
 }
+
+// What a context that is both TLS ends needs: the server's certificate and key, the CA that
+// signed them, and a hosts file (`hosts_name`) so that "localhost" resolves without DNS. Empty
+// paths (ok() false) when the certificates could not be made.
+struct LocalTlsFiles {
+    std::string cert, key, ca, hosts;
+
+    explicit LocalTlsFiles(const char* hosts_name) {
+        if (!cert_dir()) return;
+        cert = cert_path("server.pem");
+        key = cert_path("server.key");
+        ca = cert_path("ca.pem");
+        hosts = localhost_hosts_file(hosts_name);
+    }
+    bool ok() const { return !hosts.empty(); }
+    // Both ends verify against the CA; names come from the hosts file only.
+    void apply(tickwire::Config& cfg) const {
+        cfg.tls.cert_file = cert.c_str();
+        cfg.tls.key_file = key.c_str();
+        cfg.tls.ca_file = ca.c_str();
+        cfg.hosts_path = hosts.c_str();
+        cfg.dns_server = "127.0.0.1:1";
+    }
+};
 
 } // namespace tw_tls_test

@@ -376,24 +376,16 @@ TW_TEST(memory_no_allocation_across_thousands_of_connects_messages_and_closes) {
 TW_TEST(memory_no_allocation_across_tls_connections_with_the_fixed_heap) {
     const bool counting = tw_test::allocation_counting();
     if (!counting) std::printf("    this C library's allocations cannot be counted: not measured\n");
-    if (!tw_tls_test::cert_dir()) {
+    static const tw_tls_test::LocalTlsFiles files("hosts.memory");
+    if (!files.ok()) {
         CHECK(!"no test certificates (openssl missing?)");
         return;
     }
-    static const std::string cert = tw_tls_test::cert_path("server.pem");
-    static const std::string key = tw_tls_test::cert_path("server.key");
-    static const std::string ca = tw_tls_test::cert_path("ca.pem");
-    static const std::string hosts = tw_tls_test::localhost_hosts_file("hosts.memory");
-    REQUIRE(!hosts.empty());
     Config cfg;  // one context is both ends: the fixed heap is one per process
     cfg.max_connections = 32;
     cfg.ring_block_count = 64;
     cfg.tls.max_sessions = 16;
-    cfg.tls.cert_file = cert.c_str();
-    cfg.tls.key_file = key.c_str();
-    cfg.tls.ca_file = ca.c_str();
-    cfg.hosts_path = hosts.c_str();
-    cfg.dns_server = "127.0.0.1:1";  // names from the hosts file only
+    files.apply(cfg);
     if (std::getenv("TW_TEST_LOG")) {
         cfg.log.level = LogLevel::Debug;
         cfg.log.fn = [](LogLevel, const char* m, void*) { std::printf("    [ctx] %s\n", m); };

@@ -17,15 +17,11 @@ using namespace tickwire;
 using namespace tw_test;
 
 TW_TEST(tls_concurrent_handshakes_beyond_32_in_one_context) {
-    if (!tw_tls_test::cert_dir()) {
+    static const tw_tls_test::LocalTlsFiles files("hosts.concurrent");
+    if (!files.ok()) {
         CHECK(!"no test certificates (openssl missing?)");
         return;
     }
-    static const std::string cert = tw_tls_test::cert_path("server.pem");
-    static const std::string key = tw_tls_test::cert_path("server.key");
-    static const std::string ca = tw_tls_test::cert_path("ca.pem");
-    static const std::string hosts = tw_tls_test::localhost_hosts_file("hosts.concurrent");
-    REQUIRE(!hosts.empty());
 
     constexpr int kClients = 40;
     Config cfg;
@@ -33,11 +29,7 @@ TW_TEST(tls_concurrent_handshakes_beyond_32_in_one_context) {
     cfg.max_dialers = kClients + 4;
     cfg.ring_block_count = 8 * kClients + 16;  // rx, tx and the two ciphertext rings per end
     cfg.tls.max_sessions = 2 * kClients + 4;
-    cfg.tls.cert_file = cert.c_str();
-    cfg.tls.key_file = key.c_str();
-    cfg.tls.ca_file = ca.c_str();
-    cfg.hosts_path = hosts.c_str();
-    cfg.dns_server = "127.0.0.1:1";  // names from the hosts file only
+    files.apply(cfg);
     cfg.max_dns_lookups = kClients;
     // Not a timing test: 40 handshakes at once take seconds under valgrind (CI runs it there too).
     cfg.handshake_timeout_ms = 120000;
