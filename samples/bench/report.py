@@ -194,7 +194,9 @@ w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire insi
   "number of echoed bytes, no framing): the loopback limit and tickwire's TCP layer on its own. "
   "`raw_echo --unmask` adds to the loopback limit the one pass over every byte that no WebSocket server "
   "can skip, the XOR that unmasks a client's frame (with a key of zero, so that the echo stays exact): "
-  "the floor under any RFC 6455 echo, and where large messages meet it.")
+  "the floor under any RFC 6455 echo, and where large messages meet it. tickwire's two servers run with "
+  "512 KiB ring blocks, so that four 64 KiB messages in flight fit one read, as they fit raw_echo's 256 KiB "
+  "buffer (a tickwire ring keeps 16 bytes of headroom, and WebSocket frames carry headers).")
 w("")
 ws_libs = libs_of("ws")
 for scen, (desc, key, unit, higher) in WS_SCEN.items():
@@ -461,11 +463,16 @@ if mem_libs:
     per = med(values("mem", "tickwire", "idle", "bytes_per_conn"))
     if req:
         w("")
+        cfg_of = lambda k: med(values("mem", "tickwire", "idle", k))
+        pools = ""
+        if cfg_of("ring_block_count") and cfg_of("message_slots"):
+            pools = (f", {fmt(cfg_of('ring_block_count'))} ring blocks of {cfg_of('ring_block_size') / 1024:,.0f} KiB, "
+                     f"{fmt(cfg_of('message_slots'))} message slots of {cfg_of('message_slot_size') / 2**20:,.0f} MiB")
         w(f"tickwire's formula (`Context::required_memory` for `ws_echo_server`'s Config: "
-          f"{fmt(med(values('mem', 'tickwire', 'idle', 'max_connections')))} connection slots, 1024 ring blocks of "
-          f"256 KiB, 16 message slots of 16 MiB) is {req / 2**20:,.0f} MiB of address space, taken once at start-up; "
+          f"{fmt(cfg_of('max_connections'))} connection slots{pools}) is {req / 2**20:,.0f} MiB of address space, "
+          f"taken once at start-up; "
           f"measured RSS with the idle connections open: {fmt(after / 1024 if after else None)} MiB, because ring "
-          "blocks and message slots are touched only while data flows. Per connection the formula says 232 bytes "
+          "blocks and message slots are touched only while data flows. Per connection the formula says 320 bytes "
           f"(README, Memory); measured: {fmt(per)} bytes of RSS growth per idle connection. The measured growth "
           "can be below the formula's figure: the connection table for all slots is part of the arena from "
           "start-up, so pages of it that init() already touched count in the RSS before the connections "

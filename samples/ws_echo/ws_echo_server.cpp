@@ -108,7 +108,10 @@ int main(int argc, char** argv) {
     cfg.message_slot_size = stream ? 4096 : static_cast<uint32_t>(max_message);
     if (tls.serving()) tls.apply(cfg, 1024);
     if (print_memory) {
-        std::printf("required_memory=%zu max_connections=%u\n", Context::required_memory(cfg), cfg.max_connections);
+        std::printf("required_memory=%zu max_connections=%u ring_block_count=%u ring_block_size=%u message_slots=%u "
+                    "message_slot_size=%u\n",
+                    Context::required_memory(cfg), cfg.max_connections, cfg.ring_block_count, cfg.ring_block_size,
+                    cfg.message_slots, cfg.message_slot_size);
         return 0;
     }
     Context ctx;
