@@ -359,6 +359,10 @@ struct Engine {
     void ws_accepted(uint32_t c) noexcept;
     void ws_connected(uint32_t c) noexcept;
     void ws_after_read(uint32_t c) noexcept;
+    // Data events for whole messages that wait in rx for a message slot, now that one is free
+    // (session.cpp). False when the event queue ran short (the rest at the next update).
+    bool ws_announce_slot_waiters() noexcept;
+    uint64_t slot_misses_seen = 0;  // messages.misses() when the waiters were last announced
     void ws_tx_drained(uint32_t c) noexcept;
     void ws_deadline(uint32_t c) noexcept;
     bool ws_peer_eof(uint32_t c) noexcept;

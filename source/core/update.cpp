@@ -25,6 +25,13 @@ Error Engine::update(int timeout_ms) noexcept {
     for (uint64_t slot; deferred_slots.pop(slot);) (void)messages.release(slot);
     free_graveyard();
 
+    // A whole WebSocket message that found no free message slot waits in rx with all its bytes
+    // in: no read will announce it again. Once a slot is free (a view released, a loan sent),
+    // it is announced.
+    if (messages.misses() != slot_misses_seen && messages.in_use() < config.message_slots &&
+        ws_announce_slot_waiters())
+        slot_misses_seen = messages.misses();
+
     // Connections that waited for a ring block get a turn while blocks are free.
     while (blocks.can_read() && block_waiters.size() > 0) {
         uint32_t c;

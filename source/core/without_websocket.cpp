@@ -17,6 +17,7 @@ void Engine::ws_accepted(uint32_t c) noexcept { close_now(c, Error::UnsupportedS
 void Engine::ws_connected(uint32_t c) noexcept { close_now(c, Error::UnsupportedScheme, true); }
 void Engine::ws_fail(uint32_t c, Error err, uint16_t) noexcept { close_now(c, err, true); }
 void Engine::ws_after_read(uint32_t) noexcept {}
+bool Engine::ws_announce_slot_waiters() noexcept { return true; }
 void Engine::ws_tx_drained(uint32_t) noexcept {}
 void Engine::ws_deadline(uint32_t) noexcept {}
 bool Engine::ws_peer_eof(uint32_t) noexcept { return false; }

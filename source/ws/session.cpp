@@ -639,6 +639,23 @@ void Engine::ws_after_read(uint32_t c) noexcept {
     if (s.ws.phase == WsPhase::Open) notify_data(c);
 }
 
+uint32_t events_per_conn() noexcept;  // conn_io.cpp
+
+bool Engine::ws_announce_slot_waiters() noexcept {
+    for (uint32_t c = 0; c < config.max_connections; ++c) {
+        ConnSlot& s = conns[c];
+        // Unread bytes and no message in assembly: what waits may be a message without a slot.
+        // (One that only waits to be read gets a second Data event: harmless, it is there.)
+        if (s.protocol != Protocol::WebSocket || s.state != ConnState::Open || s.ws.phase != WsPhase::Open ||
+            s.rx.empty() || s.rx_lent || s.ws.message || (s.flags & kConnInGraveyard) || ws_options(s).streaming)
+            continue;
+        if (events.room() < events_per_conn()) return false;
+        s.flags &= static_cast<uint16_t>(~kConnDataNotified);
+        notify_data(c);
+    }
+    return true;
+}
+
 // --- frames out -----------------------------------------------------------------------------
 
 Error Engine::ws_send(ConnSlot& s, ws::Opcode op, const void* data, size_t size, bool fin) noexcept {

@@ -342,5 +342,63 @@ TW_TEST(ws_send_view_slot_loans_go_on_when_message_slots_run_short) {
     for (uint32_t i = 0; i < 20; ++i) msgs.push_back(i % 5 == 4 ? std::string(150000 + i, 'v') : pattern(150000 + i * 11, i));
     round_trip(p, p.client, fwd, msgs, 3);
     CHECK_EQ(p.ctx.stats().connections_failed, 0u);
-    CHECK(p.ctx.stats().message_slot_misses > 0);  // the slots did run short
+    // Whether the slots ran short depends on the scheduling (here they do; under wine they may
+    // not): said, so that a run that did not test the shortage shows it.
+    std::printf("    message slot misses: %llu\n", static_cast<unsigned long long>(p.ctx.stats().message_slot_misses));
+}
+
+TW_TEST(ws_a_message_waiting_for_the_slot_a_loan_holds_is_announced_when_it_frees) {
+    // One message slot. A is read (in the slot), B arrives and finds no slot; A is sent on from
+    // its slot. When A's last byte is out the slot is free, and B, whose bytes all arrived long
+    // before, must be announced by a Data event: no more bytes come to announce it.
+    Config cfg = forward_config();
+    cfg.message_slots = 1;
+    Pair p;
+    REQUIRE(p.open(ListenOptions{}, DialOptions{}, cfg));
+    // A in fragments larger than a ring block, B in two fragments that fit one: both need the slot.
+    const std::string a = pattern(150000, 1), b = pattern(100000, 2);
+    auto send_big = [&](const std::string& m) {
+        size_t sent = 0;
+        return pump(p.ctx, p.log, 3000, [&] {
+            while (sent < m.size()) {
+                const size_t n = m.size() - sent < 60000 ? m.size() - sent : 60000;
+                if (p.client.send_fragment(DataKind::Binary, m.data() + sent, n, sent + n == m.size()) != Error::Ok) break;
+                sent += n;
+            }
+            return sent == m.size();
+        });
+    };
+    REQUIRE(send_big(a));
+    ReadView va;
+    CHECK(pump(p.ctx, p.log, 3000, [&] { return p.server.try_read(va) == Read::Message; }));
+    REQUIRE_EQ(va.size, a.size());
+    const uint64_t received = p.ctx.stats().bytes_received;
+    REQUIRE(send_big(b));
+    CHECK(pump(p.ctx, p.log, 3000, [&] { return p.ctx.stats().bytes_received >= received + b.size(); }));
+    ReadView vb;
+    CHECK_EQ(p.server.try_read(vb), Read::NoData);  // B is all here, but the slot is A's
+    CHECK(p.ctx.stats().message_slot_misses > 0);
+    REQUIRE_EQ(p.server.send_view(va), Error::Ok);  // A goes out from the slot
+    const int seen = p.log.count;
+    bool announced = false, got_b = false;
+    std::string echoed, got;
+    CHECK(pump(p.ctx, p.log, 3000, [&] {
+        ReadView r;
+        while (p.client.try_read(r) == Read::Message) {  // the client reads A's echo as it comes
+            echoed.assign(reinterpret_cast<const char*>(r.data), r.size);
+            r.release();
+        }
+        for (int i = seen; i < p.log.count; ++i)
+            announced |= p.log.events[i].type == EventType::Data && p.log.events[i].conn == p.server;
+        if (announced && !got_b && p.server.try_read(vb) == Read::Message) {
+            got_b = true;
+            got.assign(reinterpret_cast<const char*>(vb.data), vb.size);
+            vb.release();  // the one slot: the client needs it for A's echo
+        }
+        return got_b && echoed.size() == a.size();
+    }));
+    CHECK(announced);
+    CHECK(got_b);
+    CHECK(echoed == a);
+    CHECK(got == b);
 }
