@@ -94,7 +94,10 @@ struct Config {
     uint32_t ring_block_count = 128;
 
     // Message pool: whole messages that do not sit contiguously in a ring (reassembled fragments,
-    // views the caller keeps with ReadView::retain) live in one of these slots until released.
+    // views the caller keeps with ReadView::retain) live in one of these slots until released,
+    // or, sent on with Conn::send_view, until their last byte is out. A message that finds no
+    // free slot waits in its connection's ring (stats().message_slot_misses counts it) and comes
+    // with a new Data event once a slot is free.
     uint32_t message_slots = 32;
     uint32_t message_slot_size = 64 * 1024;
 
