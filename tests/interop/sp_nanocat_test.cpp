@@ -207,14 +207,27 @@ void peer_survey_to_our_respondent(const char* tool, bool ipc) {
     const char* argv[] = {tool, "--surveyor", "--bind", url, "--data", "who?", "--interval", interval(tool), "-Q", nullptr};
     REQUIRE(peer.start(argv));
     REQUIRE(resp.dial(url).ok());
-    CHECK(run(ctx, 5000, [&] {
+    int surveys = 0;
+    auto answered = [&] {
         SpMessage m;
         while (resp.try_read(m) == Read::Message) {
+            ++surveys;
             if (is(m, "who?")) CHECK_EQ(resp.reply(m, "me", 2), Error::Ok);
             m.release();
         }
         return peer.printed("\"me\"\n");
-    }));
+    };
+    bool ok = run(ctx, 8000, answered);
+    if (!ok && surveys == 0) {
+        // Now and then (about 1 run in 15, with earlier builds too) nngcat 1.5.2 sends no survey
+        // at all while our pipe is up. Started again, it does: our dialer reconnects.
+        std::printf("    %s sent no survey in 8 s: started again\n", tool);
+        peer.stop();
+        close(peer.out);
+        REQUIRE(peer.start(argv));
+        ok = run(ctx, 8000, answered);
+    }
+    CHECK(ok);
 }
 
 // We survey a responding peer.

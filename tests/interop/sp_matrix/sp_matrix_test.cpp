@@ -500,7 +500,9 @@ void sc_our_pull(const Setup& st) {
     int got[2] = {0, 0};
     bool seen[100] = {};
     int twice = 0;
-    const int want_each = st.tool == Tool::NngPeer ? 20 : (st.tool == Tool::Nngcat ? 1 : 3);
+    // NNG's push sends to whichever pipe is ready: about 50/50 here, once lopsided enough in CI
+    // (a loaded machine) to leave one pull under 20 of the 100. Both must have some.
+    const int want_each = st.tool == Tool::NngPeer ? 5 : (st.tool == Tool::Nngcat ? 1 : 3);
     CHECK(run(ctx, 8000, [&] {
         for (int k = 0; k < 2; ++k) {
             SpMessage m;
@@ -641,17 +643,30 @@ void sc_our_respondents(const Setup& st) {
         REQUIRE(resp[0].dial(u[0].s).ok());
         REQUIRE(resp[1].dial(u[0].s).ok());
     }
-    CHECK(run(ctx, 8000, [&] {
+    int surveys = 0;
+    auto answered = [&] {
         for (int k = 0; k < 2; ++k) {
             SpMessage m;
             while (resp[k].try_read(m) == Read::Message) {
+                ++surveys;
                 CHECK(is(m, "who"));
                 CHECK_EQ(resp[k].reply(m, k == 0 ? "a0" : "a1", 2), Error::Ok);
                 m.release();
             }
         }
         return peer.printed("a0") && peer.printed("a1");
-    }));
+    };
+    bool ok = run(ctx, 8000, answered);
+    if (!ok && surveys == 0 && st.tool == Tool::Nngcat && !st.we_listen) {
+        // Now and then (about 1 run in 15, with earlier builds too) nngcat 1.5.2 sends no survey
+        // at all while both our pipes are up. Started again, it does: our dialers reconnect.
+        std::printf("    nngcat sent no survey in 8 s: started again\n");
+        peer.proc.stop();
+        close(peer.proc.out);
+        REQUIRE(peer.start(st.tool, spec));
+        ok = run(ctx, 8000, answered);
+    }
+    CHECK(ok);
 }
 
 // PAIR with one PAIR peer: messages both ways.
