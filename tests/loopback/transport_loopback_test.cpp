@@ -31,6 +31,29 @@ void make_listen_url(const char* scheme, char* out, size_t cap, const char* tag)
     else tw_test::unique_name(out, cap, scheme, tag);
 }
 
+// Listens on `scheme` and dials that listener: the dialed connection (not open yet), or an
+// invalid Conn when either failed (which is checked).
+Conn listen_and_dial(Context& ctx, const char* scheme, const char* tag, const ListenOptions& lo = ListenOptions{},
+                     const DialOptions& dopt = DialOptions{}) {
+    char lurl[128], durl[128];
+    make_listen_url(scheme, lurl, sizeof lurl, tag);
+    auto l = ctx.listen(lurl, lo);
+    CHECK_EQ(l.error, Error::Ok);
+    if (!l) return Conn();
+    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
+    auto d = ctx.dial(durl, dopt);
+    CHECK_EQ(d.error, Error::Ok);
+    return d ? d.value : Conn();
+}
+
+// Pumps until `client` is open and its server side accepted: that side's handle.
+Conn accept_of(Context& ctx, EventLog& log, Conn client) {
+    Conn server;
+    CHECK(pump(ctx, log, 3000, [&] { return client.state() == ConnState::Open && server.valid(); },
+               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    return server;
+}
+
 // Echoes everything it reads; holds a view it could not send until the connection is writable.
 struct EchoServer {
     Conn conn;
@@ -90,19 +113,14 @@ struct PatternClient {
 void exchange(const char* scheme, PollerKind poller, bool forward_views = false) {
     Context ctx;
     REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
-    char lurl[128], durl[128];
-    make_listen_url(scheme, lurl, sizeof lurl, "exchange");
-    auto l = ctx.listen(lurl);
-    REQUIRE_EQ(l.error, Error::Ok);
-    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
-    auto d = ctx.dial(durl);
-    REQUIRE_EQ(d.error, Error::Ok);
+    const Conn dialed = listen_and_dial(ctx, scheme, "exchange");
+    REQUIRE(dialed.valid());
 
     EventLog log;
     EchoServer server;
     server.forward_views = forward_views;
     PatternClient client;
-    client.conn = d.value;
+    client.conn = dialed;
     client.total = 3u << 20;  // 3 MiB through 16 KiB rings: backpressure all the way
     const bool done = pump(ctx, log, 20000, [&] {
         server.step();
@@ -114,11 +132,11 @@ void exchange(const char* scheme, PollerKind poller, bool forward_views = false)
     CHECK(done);
     CHECK_EQ(client.received, client.total);
     CHECK_EQ(client.mismatches, 0u);
-    CHECK_EQ(log.count_of(EventType::Connected, d.value), 1);
+    CHECK_EQ(log.count_of(EventType::Connected, dialed), 1);
     CHECK_EQ(log.count_of(EventType::Accepted), 1);
     CHECK_EQ(log.count_of(EventType::Error), 0);
     CHECK(client.would_blocks > 0);                       // the tx ring did fill up
-    CHECK(log.count_of(EventType::Writable, d.value) > 0);  // ... and said so when it drained
+    CHECK(log.count_of(EventType::Writable, dialed) > 0);  // ... and said so when it drained
     const Stats st = ctx.stats();
     CHECK(st.ring_blocks_high_water <= 64u);
 
@@ -137,24 +155,17 @@ void exchange(const char* scheme, PollerKind poller, bool forward_views = false)
 void half_close(const char* scheme, PollerKind poller) {
     Context ctx;
     REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
-    char lurl[128], durl[128];
-    make_listen_url(scheme, lurl, sizeof lurl, "half");
     ListenOptions lo;
     lo.half_close = true;
-    auto l = ctx.listen(lurl, lo);
-    REQUIRE_EQ(l.error, Error::Ok);
-    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
     DialOptions dopt;
     dopt.reconnect = false;
-    auto d = ctx.dial(durl, dopt);
-    REQUIRE_EQ(d.error, Error::Ok);
+    const Conn dialed = listen_and_dial(ctx, scheme, "half", lo, dopt);
+    REQUIRE(dialed.valid());
     EventLog log;
-    Conn server;
-    CHECK(pump(ctx, log, 3000, [&] { return d.value.state() == ConnState::Open && server.valid(); },
-               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
-    REQUIRE_EQ(d.value.send("hello", 5), Error::Ok);
-    REQUIRE_EQ(d.value.shutdown_write(), Error::Ok);
-    CHECK_EQ(d.value.send("more", 4), Error::WrongState);
+    const Conn server = accept_of(ctx, log, dialed);
+    REQUIRE_EQ(dialed.send("hello", 5), Error::Ok);
+    REQUIRE_EQ(dialed.shutdown_write(), Error::Ok);
+    CHECK_EQ(dialed.send("more", 4), Error::WrongState);
     char got[16] = {};
     size_t got_n = 0;
     CHECK(pump(ctx, log, 3000, [&] {
@@ -175,16 +186,16 @@ void half_close(const char* scheme, PollerKind poller) {
     size_t back_n = 0;
     CHECK(pump(ctx, log, 3000, [&] {
         ReadView v;
-        while (d.value.try_read(v) == Read::Message) {
+        while (dialed.try_read(v) == Read::Message) {
             std::memcpy(back + back_n, v.data, v.size);
             back_n += v.size;
             v.release();
         }
-        return log.count_of(EventType::Closed, d.value) == 1;
+        return log.count_of(EventType::Closed, dialed) == 1;
     }));
     // Bytes that arrived with the FIN stay readable until the next update.
     ReadView v;
-    while (d.value.try_read(v) == Read::Message) {
+    while (dialed.try_read(v) == Read::Message) {
         std::memcpy(back + back_n, v.data, v.size);
         back_n += v.size;
         v.release();
@@ -197,34 +208,27 @@ void half_close(const char* scheme, PollerKind poller) {
 void peer_reset(const char* scheme, PollerKind poller) {
     Context ctx;
     REQUIRE_EQ(ctx.init(small_config(poller)), Error::Ok);
-    char lurl[128], durl[128];
-    make_listen_url(scheme, lurl, sizeof lurl, "reset");
-    auto l = ctx.listen(lurl);
-    REQUIRE_EQ(l.error, Error::Ok);
-    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
     DialOptions dopt;
     dopt.reconnect = false;
-    auto d = ctx.dial(durl, dopt);
-    REQUIRE_EQ(d.error, Error::Ok);
+    const Conn dialed = listen_and_dial(ctx, scheme, "reset", ListenOptions{}, dopt);
+    REQUIRE(dialed.valid());
     EventLog log;
-    Conn server;
-    CHECK(pump(ctx, log, 3000, [&] { return d.value.state() == ConnState::Open && server.valid(); },
-               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    const Conn server = accept_of(ctx, log, dialed);
     REQUIRE_EQ(server.abort(), Error::Ok);
     CHECK(pump(ctx, log, 3000, [&] {
         ReadView v;
-        (void)d.value.try_read(v);
-        (void)d.value.send("x", 1);  // provoke the error on the write side too
-        return log.count_of(EventType::Closed, d.value) == 1;
+        (void)dialed.try_read(v);
+        (void)dialed.send("x", 1);  // provoke the error on the write side too
+        return log.count_of(EventType::Closed, dialed) == 1;
     }));
-    const Event* closed = log.last(EventType::Closed, d.value);
+    const Event* closed = log.last(EventType::Closed, dialed);
     REQUIRE(closed != nullptr);
     if (std::strcmp(scheme, "ipc") == 0) {
         // Unix domain sockets have no RST: an abort looks like an orderly close to the peer.
         CHECK(closed->error == Error::Ok || closed->error == Error::ConnectionReset);
         return;
     }
-    const Event* err = log.last(EventType::Error, d.value);
+    const Event* err = log.last(EventType::Error, dialed);
     if (!err) std::printf("    closed with %s, no error event\n", to_string(closed->error));
     REQUIRE(err != nullptr);
     CHECK(err->error == Error::ConnectionReset || err->error == Error::BrokenPipe);
@@ -262,20 +266,13 @@ void refused(const char* scheme, PollerKind poller) {
 void send_view_behind_queued_bytes(const char* scheme) {
     Context ctx;
     REQUIRE_EQ(ctx.init(small_config(kOsPoller)), Error::Ok);
-    char lurl[128], durl[128];
-    make_listen_url(scheme, lurl, sizeof lurl, "lend");
-    auto l = ctx.listen(lurl);
-    REQUIRE_EQ(l.error, Error::Ok);
-    tw_test::dial_url_for(ctx, l.value, lurl, durl, sizeof durl);
-    auto d = ctx.dial(durl);
-    REQUIRE_EQ(d.error, Error::Ok);
+    const Conn dialed = listen_and_dial(ctx, scheme, "lend");
+    REQUIRE(dialed.valid());
     EventLog log;
-    Conn server;
-    CHECK(pump(ctx, log, 3000, [&] { return d.value.state() == ConnState::Open && server.valid(); },
-               [&](const Event& ev) { if (ev.type == EventType::Accepted) server = ev.conn; }));
+    const Conn server = accept_of(ctx, log, dialed);
     uint8_t body[8000];
     for (size_t i = 0; i < sizeof body; ++i) body[i] = tw_test::pattern(3, i);
-    REQUIRE_EQ(d.value.send(body, sizeof body), Error::Ok);
+    REQUIRE_EQ(dialed.send(body, sizeof body), Error::Ok);
     ReadView v;
     CHECK(pump(ctx, log, 3000, [&] { return server.try_read(v) == Read::Message && v.size == sizeof body; }));
     REQUIRE_EQ(v.size, sizeof body);
@@ -288,7 +285,7 @@ void send_view_behind_queued_bytes(const char* scheme) {
     std::string got;
     CHECK(pump(ctx, log, 3000, [&] {
         ReadView r;
-        while (d.value.try_read(r) == Read::Message) {
+        while (dialed.try_read(r) == Read::Message) {
             got.append(reinterpret_cast<const char*>(r.data), r.size);
             r.release();
         }
