@@ -16,6 +16,7 @@ LIB_NAMES = {
     "raw_unmask": "raw loopback + unmasking pass (raw_echo --unmask)",
     "tickwire_tcp": "tickwire TCP (tcp_echo_server)",
     "tickwire": "tickwire WebSocket (ws_echo_server)",
+    "tickwire_cb": "tickwire WebSocket, callbacks in update() (ws_echo_server --callbacks)",
     "lws": "libwebsockets (lws_echo)",
     "node": "node + ws (ws_echo.js)",
     "nanomsg": "nanomsg",
@@ -196,7 +197,10 @@ w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire insi
   "can skip, the XOR that unmasks a client's frame (with a key of zero, so that the echo stays exact): "
   "the floor under any RFC 6455 echo, and where large messages meet it. tickwire's two servers run with "
   "512 KiB ring blocks, so that four 64 KiB messages in flight fit one read, as they fit raw_echo's 256 KiB "
-  "buffer (a tickwire ring keeps 16 bytes of headroom, and WebSocket frames carry headers).")
+  "buffer (a tickwire ring keeps 16 bytes of headroom, and WebSocket frames carry headers). "
+  "The two tickwire WebSocket rows differ only in the loop: `update()` then `next_event()`, which reads "
+  "every ready connection before the application answers any, or `update(timeout, callbacks)`, which "
+  "answers each connection right after its read, while its bytes are still in the CPU cache.")
 w("")
 ws_libs = libs_of("ws")
 for scen, (desc, key, unit, higher) in WS_SCEN.items():

@@ -1,6 +1,7 @@
 // ws_echo_server: a WebSocket echo server on ws://127.0.0.1:PORT (any path).
 //
 //     ws_echo_server --port 9001 [--max-message BYTES] [--stream] [--max-conns N] [--block-size B]
+//                    [--callbacks]          (Context::update with callbacks instead of events)
 //                    [--tls-cert FILE --tls-key FILE]      (then wss://)
 //                    [--required-memory]   (print Context::required_memory for these flags, exit)
 //
@@ -10,6 +11,10 @@
 // that cannot be, in frames that fit the tx ring;
 // --stream echoes each chunk as it arrives, so a message of any size passes through 64 KiB
 // buffers. Used by the conformance tests and the benchmarks.
+//
+// The two loop styles share the echo: by default update() then next_event(); with --callbacks,
+// update(timeout, callbacks), which echoes each message inside update() while its bytes are
+// still in the CPU cache.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,29 +27,65 @@ using namespace tickwire;
 
 namespace {
 
-// A message that could not be echoed entirely yet: its view is kept until the rest fits.
+// A view that could not be echoed entirely yet: kept until the rest fits.
 struct Pending {
     ReadView view;
     size_t sent = 0;
-    bool active = false;
 };
 
-Pending* g_pending = nullptr;  // one per connection slot, by the connection's user pointer
+// What one connection waits to send, in order. A held ring view pauses the connection's reads
+// (try_read answers NoData until it is released), so only views in message slots queue up
+// behind it; a client that keeps sending while it reads nothing fills the queue and is closed,
+// as an echo server cannot buffer without end.
+struct Backlog {
+    static constexpr unsigned kMax = 4;
+    Pending items[kMax];
+    unsigned head = 0, count = 0;
+
+    Pending& front() { return items[head]; }
+    bool push(ReadView& v) {  // takes the view over (v is left empty)
+        if (count == kMax) return false;
+        Pending& p = items[(head + count++) % kMax];
+        p.view = v;
+        p.sent = 0;
+        v.clear();
+        return true;
+    }
+    void pop() {
+        items[head].view.release();
+        head = (head + 1) % kMax;
+        --count;
+    }
+    void clear() {
+        while (count) pop();
+        head = 0;
+    }
+};
+
+Backlog* g_backlogs = nullptr;  // one per connection slot, by the connection's user pointer
+Backlog** g_free = nullptr;     // the backlogs no connection has
+uint32_t g_free_count = 0;
 size_t g_max_frame = 0;
 
-// Sends the held view: as one frame when it fits the tx ring, else in frames that do. True
-// when all of it is out; false when the ring is full (the send that said WouldBlock arms a
-// Writable event).
-bool drain(Conn c, Pending& p) {
+void attach(Conn c) {
+    if (g_free_count) c.set_user(g_free[--g_free_count]);
+}
+
+void detach(Conn c) {
+    if (auto* b = static_cast<Backlog*>(c.user())) {
+        b->clear();
+        g_free[g_free_count++] = b;
+    }
+}
+
+// Sends the view: as one frame when it fits the tx ring, else in frames that do. True when all
+// of it is out; false when the ring is full (the send that said WouldBlock arms a Writable event).
+bool send_echo(Conn c, Pending& p) {
     if (p.sent == 0) {
         // One frame, the payload forwarded where it lies when it can be (no copy).
         const Error e = c.send_view(p.view);
         if (e == Error::WouldBlock) return false;
-        if (e != Error::TooLarge) {  // sent, or the connection is going away
-            p.view.release();
-            p.active = false;
-            return true;
-        }
+        if (e != Error::TooLarge) return true;  // sent, or the connection is going away
     }
     do {
         const size_t room = c.send_capacity();
@@ -57,23 +98,50 @@ bool drain(Conn c, Pending& p) {
         if (e != Error::Ok) break;  // the connection is going away
         p.sent += n;
     } while (p.sent < p.view.size);
-    p.view.release();
-    p.active = false;
     return true;
 }
 
-void echo(Conn c) {
-    auto* p = static_cast<Pending*>(c.user());
-    if (!p) return;
-    if (p->active && !drain(c, *p)) return;
-    for (;;) {
-        const Read r = c.try_read(p->view);
-        if (r != Read::Message && r != Read::Partial) return;
-        if (r == Read::Partial && p->view.size == 0 && !p->view.final) return;  // progress only: more to come
-        p->active = true;
-        p->sent = 0;
-        if (!drain(c, *p)) return;
+// Sends what waits, oldest first. True when nothing waits any more.
+bool drain(Conn c, Backlog& b) {
+    while (b.count) {
+        if (!send_echo(c, b.front())) return false;
+        b.pop();
     }
+    return true;
+}
+
+// Echoes one view just read: at once if nothing waits before it, else behind what does.
+void echo_view(Conn c, Backlog& b, ReadView& v) {
+    if (!b.push(v)) {
+        std::fprintf(stderr, "ws_echo_server: a client sends faster than it reads; closing it\n");
+        v.release();
+        (void)c.close();
+        return;
+    }
+    (void)drain(c, b);
+}
+
+// Event style: on Data and Writable, send what waits, then read and echo until blocked.
+void echo(Conn c) {
+    auto* b = static_cast<Backlog*>(c.user());
+    if (!b || !drain(c, *b)) return;
+    ReadView v;
+    for (;;) {
+        const Read r = c.try_read(v);
+        if (r != Read::Message && r != Read::Partial) return;
+        if (r == Read::Partial && v.size == 0 && !v.final) return;  // progress only: more to come
+        echo_view(c, *b, v);
+        if (b->count) return;  // blocked: the Writable event goes on
+    }
+}
+
+// Callback style: the dispatcher reads; a view pushed to the backlog is kept (it was cleared).
+void on_data(void*, Conn c, ReadView& v) {
+    if (auto* b = static_cast<Backlog*>(c.user())) echo_view(c, *b, v);
+}
+
+void on_writable(void*, Conn c) {
+    if (auto* b = static_cast<Backlog*>(c.user())) (void)drain(c, *b);
 }
 
 } // namespace
@@ -83,6 +151,7 @@ int main(int argc, char** argv) {
     uint64_t max_message = 16u << 20;
     bool stream = false;
     bool print_memory = false;
+    bool callbacks = false;
     sample::TlsFlags tls;
     Config cfg;
     cfg.max_connections = 16384;
@@ -96,11 +165,12 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--port") && has_value) port = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--max-message") && has_value) max_message = std::strtoull(argv[++i], nullptr, 10);
         else if (!std::strcmp(argv[i], "--stream")) stream = true;
+        else if (!std::strcmp(argv[i], "--callbacks")) callbacks = true;
         else if (!std::strcmp(argv[i], "--required-memory")) print_memory = true;  // for samples/bench/run.sh
         else if (!std::strcmp(argv[i], "--max-conns") && has_value) cfg.max_connections = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!std::strcmp(argv[i], "--block-size") && has_value) cfg.ring_block_size = static_cast<uint32_t>(std::atoi(argv[++i]));
         else if (!tls.parse(argc, argv, i)) {
-            std::fprintf(stderr, "usage: %s --port P [--max-message BYTES] [--stream] [--max-conns N] %s\n", argv[0],
+            std::fprintf(stderr, "usage: %s --port P [--max-message BYTES] [--stream] [--callbacks] [--max-conns N] %s\n", argv[0],
                          sample::TlsFlags::kUsage);
             return 2;
         }
@@ -120,7 +190,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "init: %s\n", to_string(e));
         return 1;
     }
-    g_pending = new Pending[cfg.max_connections];  // the application's own start-up allocation
+    g_backlogs = new Backlog[cfg.max_connections];  // the application's own start-up allocation
     g_max_frame = cfg.ring_block_size - 14;
     ListenOptions lo;
     lo.ws.streaming = stream;
@@ -132,33 +202,33 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "listen %s: %s\n", url, to_string(l.error));
         return 1;
     }
-    std::printf("ws_echo_server: listening on %s (%s mode)\n", url, stream ? "streaming" : "whole-message");
+    std::printf("ws_echo_server: listening on %s (%s mode%s)\n", url, stream ? "streaming" : "whole-message",
+                callbacks ? ", callbacks" : "");
     std::fflush(stdout);
-    uint32_t next_free = 0;
-    Pending** free_list = new Pending*[cfg.max_connections];
-    for (uint32_t i = 0; i < cfg.max_connections; ++i) free_list[i] = &g_pending[i];
-    next_free = cfg.max_connections;
+    g_free = new Backlog*[cfg.max_connections];
+    for (uint32_t i = 0; i < cfg.max_connections; ++i) g_free[g_free_count++] = &g_backlogs[i];
+    if (callbacks) {
+        Callbacks cb;
+        cb.on_open = [](void*, Conn c, const Event& ev) {
+            if (ev.type == EventType::Accepted) attach(c);
+        };
+        cb.on_data = on_data;
+        cb.on_writable = on_writable;
+        cb.on_close = [](void*, Conn c, const Event& ev) {
+            if (ev.type == EventType::Closed) detach(c);
+        };
+        for (;;)
+            if (ctx.update(1000, cb) != Error::Ok) return 1;
+    }
     for (;;) {
         if (ctx.update(1000) != Error::Ok) return 1;
         Event ev;
         while (ctx.next_event(ev)) {
             switch (ev.type) {
-            case EventType::Accepted:
-                if (next_free) ev.conn.set_user(free_list[--next_free]);
-                break;
+            case EventType::Accepted: attach(ev.conn); break;
             case EventType::Data:
-            case EventType::Writable:
-                echo(ev.conn);
-                break;
-            case EventType::Closed: {
-                auto* p = static_cast<Pending*>(ev.conn.user());
-                if (p) {
-                    p->view.release();
-                    p->active = false;
-                    free_list[next_free++] = p;
-                }
-                break;
-            }
+            case EventType::Writable: echo(ev.conn); break;
+            case EventType::Closed: detach(ev.conn); break;
             default: break;
             }
         }

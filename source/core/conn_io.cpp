@@ -113,15 +113,21 @@ void Engine::process_conn(uint32_t c) noexcept {
         // rx, with nothing new on the socket.
         if (can_read && ((s.flags & kConnReadable) || tls_input_waiting(s))) read_socket(c);
         if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
-        const bool output = !tx_idle(s) || !tls_idle(s);
-        if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
-        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
-        tx_drained(c);
+        write_ready(c);
         break;
     }
     default: break;
     }
     if (s.state != ConnState::Closed && !(s.flags & kConnInGraveyard)) update_interest(c);
+}
+
+// Writes what waits to be sent if the socket can take it, then lets the protocol refill the ring.
+void Engine::write_ready(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    const bool output = !tx_idle(s) || !tls_idle(s);
+    if (output && (s.transport == Transport::Inproc || (s.flags & kConnWritable))) write_pending(c);
+    if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return;
+    tx_drained(c);
 }
 
 void Engine::read_socket(uint32_t c) noexcept {

@@ -96,7 +96,12 @@ void Context::shutdown() noexcept {
 
 Error Context::update(int timeout_ms) noexcept {
     if (!engine_) return Error::NotInitialized;
-    return engine_->update(timeout_ms);
+    return engine_->update(timeout_ms, nullptr);
+}
+
+Error Context::update(int timeout_ms, const Callbacks& cb) noexcept {
+    if (!engine_) return Error::NotInitialized;
+    return engine_->update(timeout_ms, &cb);
 }
 
 bool Context::next_event(Event& out) noexcept {
@@ -104,44 +109,7 @@ bool Context::next_event(Event& out) noexcept {
 }
 
 void Context::dispatch(const Callbacks& cb) noexcept {
-    Event ev;
-    while (next_event(ev)) {
-        Conn c = ev.conn;
-        switch (ev.type) {
-        case EventType::Accepted:
-        case EventType::Connected:
-            if (cb.on_open) cb.on_open(cb.user, c, ev);
-            break;
-        case EventType::Data: {
-            ReadView v;
-            for (;;) {
-                const Read r = c.try_read(v);
-                if (r != Read::Message && r != Read::Partial) break;
-                if (r == Read::Partial && v.size == 0 && !v.final) break;  // progress only
-                if (cb.on_data) cb.on_data(cb.user, c, v);
-                if (v.message_ == 0) v.release();  // a retained view is the callback's to release
-                else v.clear();
-                if (r == Read::Partial) break;
-            }
-            break;
-        }
-        case EventType::Writable:
-            if (cb.on_writable) cb.on_writable(cb.user, c);
-            break;
-        case EventType::PeerShutdown:
-        case EventType::Closed:
-        case EventType::Reconnecting:
-            if (cb.on_close) cb.on_close(cb.user, c, ev);
-            break;
-        case EventType::Error:
-            if (cb.on_error) cb.on_error(cb.user, c, ev);
-            break;
-        case EventType::Timer:
-            if (cb.on_timer) cb.on_timer(cb.user, ev);
-            break;
-        case EventType::Ping: break;  // answered already; visible to next_event() users
-        }
-    }
+    if (engine_) detail::dispatch_events(*engine_, cb);
 }
 
 Result<ListenerId> Context::listen(const char* url, const ListenOptions& opts) noexcept {

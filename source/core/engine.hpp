@@ -419,8 +419,14 @@ struct Engine {
     const char* sockety_detail(const ConnSlot& s) const noexcept;  // why it failed, or nullptr
 
     // --- the loop (update.cpp) -----------------------------------------------------------
-    Error update(int timeout_ms) noexcept;
+    // With `cb`, the queued events go to the callbacks after each connection's I/O, and what
+    // they send to that connection is written at once (Context::update(timeout, callbacks)).
+    Error update(int timeout_ms, const Callbacks* cb) noexcept;
+    void write_ready(uint32_t c) noexcept;
     void run_deadline(uint32_t record) noexcept;
 };
+
+// Hands the queued events to `cb` (core/callbacks.cpp).
+void dispatch_events(Engine& e, const Callbacks& cb) noexcept;
 
 } // namespace tickwire::detail

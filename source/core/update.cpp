@@ -17,7 +17,8 @@ int clamp_wait_ms(int64_t until_us, int64_t now_us, int timeout_ms) noexcept {
 }
 } // namespace
 
-Error Engine::update(int timeout_ms) noexcept {
+Error Engine::update(int timeout_ms, const Callbacks* cb) noexcept {
+    if (in_update) return Error::WrongState;  // called from a callback
     in_update = true;
     ++stats.updates;
     now_us = platform::monotonic_us();
@@ -86,16 +87,28 @@ Error Engine::update(int timeout_ms) noexcept {
         uint32_t c;
         if (!work.pop(c)) break;
         process_conn(c);
+        if (cb) {
+            // The bytes just read are still in the CPU cache: the application handles them now,
+            // and its answer leaves while they still are. Later, both would come from memory.
+            dispatch_events(*this, *cb);
+            const ConnSlot& s = conns[c];
+            if ((s.state == ConnState::Open || s.state == ConnState::Closing) && !(s.flags & kConnInGraveyard)) {
+                write_ready(c);
+                if (s.state != ConnState::Closed && !(s.flags & kConnInGraveyard)) update_interest(c);
+            }
+        }
     }
 
     if (sp_serviced) sp_service_all();  // SP devices move what arrived; draining sockets close
 
     for (;;) {
+        if (cb && events.room() < events_per_conn()) dispatch_events(*this, *cb);
         if (events.room() < events_per_conn()) break;
         const uint32_t rec = deadlines.pop_due(now_us);
         if (rec == kNone) break;
         run_deadline(rec);
     }
+    if (cb) dispatch_events(*this, *cb);
     in_update = false;
     return Error::Ok;
 }

@@ -287,43 +287,6 @@ TW_TEST(loopback_exchange_survives_injected_faults) {
     }
 }
 
-TW_TEST(loopback_callbacks_layer_sees_open_data_and_close) {
-    Context ctx;
-    Config cfg;
-    REQUIRE_EQ(ctx.init(cfg), Error::Ok);
-    auto l = ctx.listen("inproc://callbacks");
-    REQUIRE_EQ(l.error, Error::Ok);
-    auto d = ctx.dial("inproc://callbacks");
-    REQUIRE_EQ(d.error, Error::Ok);
-    struct State {
-        int opens = 0, closes = 0;
-        size_t bytes = 0;
-        Conn server;
-    } st;
-    Callbacks cb;
-    cb.user = &st;
-    cb.on_open = [](void* u, Conn c, const Event& e) {
-        auto* s = static_cast<State*>(u);
-        ++s->opens;
-        if (e.type == EventType::Accepted) s->server = c;
-    };
-    cb.on_data = [](void* u, Conn, ReadView& v) { static_cast<State*>(u)->bytes += v.size; };
-    cb.on_close = [](void* u, Conn, const Event&) { ++static_cast<State*>(u)->closes; };
-    for (int i = 0; i < 50 && st.opens < 2; ++i) {
-        REQUIRE_EQ(ctx.update(0), Error::Ok);
-        ctx.dispatch(cb);
-    }
-    CHECK_EQ(st.opens, 2);
-    REQUIRE_EQ(d.value.send("0123456789", 10), Error::Ok);
-    REQUIRE_EQ(d.value.close(), Error::Ok);
-    for (int i = 0; i < 50 && st.closes < 2; ++i) {
-        REQUIRE_EQ(ctx.update(0), Error::Ok);
-        ctx.dispatch(cb);
-    }
-    CHECK_EQ(st.bytes, 10u);
-    CHECK_EQ(st.closes, 2);
-}
-
 // Every block read full of requests, none left to answer with: the pool keeps a send reserve
 // (Config::ring_block_count), so answers still go out, free their requests' blocks, and all
 // the rest follows. Without it this exchange stalls for good.
