@@ -309,7 +309,8 @@ public:
     // BufferTooSmall, AlreadyInitialized, SystemError (no poller).
     TW_NODISCARD Error init(const Config& config) noexcept;
     TW_NODISCARD Error init(const Config& config, void* buffer, size_t size) noexcept;
-    // Closes everything at once and gives the memory back (also done by the destructor).
+    // Closes everything at once and gives the memory back (also done by the destructor). Called
+    // from inside update() (a callback, the log hook) it does nothing.
     void shutdown() noexcept;
     bool initialized() const noexcept { return engine_ != nullptr; }
 
@@ -324,10 +325,11 @@ public:
     // update() with the callbacks run inside it: each connection's events go to `cb` right after
     // its bytes are read, and what the callbacks send to that connection is written before the
     // next connection is read. Bytes are then read, handled and sent while they are still in the
-    // CPU cache, which update() + dispatch() cannot do: it reads every connection first (large
-    // messages over many connections run up to a third faster this way). Events of other
-    // sources (timers, accepts) go to `cb` too, in queue order. The callbacks may do anything
-    // the application may do between updates, except call update() (that answers WrongState).
+    // CPU cache; update() + dispatch() reads every ready connection before the application
+    // answers any (README.md "Speed" has both). Events of other sources (timers, accepts) go to
+    // `cb` too, in queue order. The callbacks may do anything the application may do between
+    // updates, except call update() (it answers WrongState) or shutdown() (it does nothing
+    // there).
     TW_NODISCARD Error update(int timeout_ms, const Callbacks& cb) noexcept;
 
     // Starts listening: "tcp://*:9000", "tcp://127.0.0.1:0", "tcp://[::1]:9000",

@@ -82,7 +82,7 @@ Error Context::init(const Config& config, void* buffer, size_t size) noexcept {
 }
 
 void Context::shutdown() noexcept {
-    if (!engine_) return;
+    if (!engine_ || engine_->in_update) return;  // from a callback inside update(): not now
     detail::Engine* e = engine_;
     engine_ = nullptr;
     e->stop();
