@@ -283,9 +283,9 @@ struct Callbacks {
     void (*on_open)(void* user, Conn c, const Event& e) = nullptr;    // Accepted, Connected
     // Each Message/Partial view, read with try_read on a Data or Writable event. The view is
     // released when the callback returns. To keep it (a send said WouldBlock), copy it and
-    // clear() the one passed in; the copy is then yours to release. While a kept view lies in
-    // the connection's rx ring (not in a message slot), that connection's reads pause; once it
-    // is released they go on at the next Writable or Data event (a Writable event reads too).
+    // clear() the one passed in; the copy is then yours to release() or send_view(). Until
+    // then that connection's reads pause (try_read answers NoData); they go on at its next
+    // Writable or Data event (a Writable event reads too).
     void (*on_data)(void* user, Conn c, ReadView& v) = nullptr;
     void (*on_writable)(void* user, Conn c) = nullptr;
     void (*on_close)(void* user, Conn c, const Event& e) = nullptr;   // Closed, Reconnecting

@@ -27,43 +27,28 @@ using namespace tickwire;
 
 namespace {
 
-// A view that could not be echoed entirely yet: kept until the rest fits.
+// A view that could not be echoed entirely yet: kept until the rest fits. Neither loop reads on
+// while one waits (the event loop stops; the callbacks get nothing more of a connection whose
+// view a callback keeps), so one per connection is enough.
 struct Pending {
     ReadView view;
     size_t sent = 0;
-};
+    bool active = false;
 
-// What one connection waits to send, in order. A held ring view pauses the connection's reads
-// (try_read answers NoData until it is released), so only views in message slots queue up
-// behind it; a client that keeps sending while it reads nothing fills the queue and is closed,
-// as an echo server cannot buffer without end.
-struct Backlog {
-    static constexpr unsigned kMax = 4;
-    Pending items[kMax];
-    unsigned head = 0, count = 0;
-
-    Pending& front() { return items[head]; }
-    bool push(ReadView& v) {  // takes the view over (v is left empty)
-        if (count == kMax) return false;
-        Pending& p = items[(head + count++) % kMax];
-        p.view = v;
-        p.sent = 0;
+    void take(ReadView& v) {  // the view is ours now (v is left empty)
+        view = v;
         v.clear();
-        return true;
+        sent = 0;
+        active = true;
     }
-    void pop() {
-        items[head].view.release();
-        head = (head + 1) % kMax;
-        --count;
-    }
-    void clear() {
-        while (count) pop();
-        head = 0;
+    void done() {
+        view.release();
+        active = false;
     }
 };
 
-Backlog* g_backlogs = nullptr;  // one per connection slot, by the connection's user pointer
-Backlog** g_free = nullptr;     // the backlogs no connection has
+Pending* g_pending = nullptr;   // one per connection slot, by the connection's user pointer
+Pending** g_free = nullptr;     // the ones no connection has
 uint32_t g_free_count = 0;
 size_t g_max_frame = 0;
 
@@ -72,9 +57,9 @@ void attach(Conn c) {
 }
 
 void detach(Conn c) {
-    if (auto* b = static_cast<Backlog*>(c.user())) {
-        b->clear();
-        g_free[g_free_count++] = b;
+    if (auto* p = static_cast<Pending*>(c.user())) {
+        if (p->active) p->done();
+        g_free[g_free_count++] = p;
     }
 }
 
@@ -101,47 +86,39 @@ bool send_echo(Conn c, Pending& p) {
     return true;
 }
 
-// Sends what waits, oldest first. True when nothing waits any more.
-bool drain(Conn c, Backlog& b) {
-    while (b.count) {
-        if (!send_echo(c, b.front())) return false;
-        b.pop();
-    }
+// Sends what waits. True when nothing waits any more.
+bool drain(Conn c, Pending& p) {
+    if (!p.active) return true;
+    if (!send_echo(c, p)) return false;
+    p.done();
     return true;
-}
-
-// Echoes one view just read: at once if nothing waits before it, else behind what does.
-void echo_view(Conn c, Backlog& b, ReadView& v) {
-    if (!b.push(v)) {
-        std::fprintf(stderr, "ws_echo_server: a client sends faster than it reads; closing it\n");
-        v.release();
-        (void)c.close();
-        return;
-    }
-    (void)drain(c, b);
 }
 
 // Event style: on Data and Writable, send what waits, then read and echo until blocked.
 void echo(Conn c) {
-    auto* b = static_cast<Backlog*>(c.user());
-    if (!b || !drain(c, *b)) return;
+    auto* p = static_cast<Pending*>(c.user());
+    if (!p || !drain(c, *p)) return;
     ReadView v;
     for (;;) {
         const Read r = c.try_read(v);
         if (r != Read::Message && r != Read::Partial) return;
         if (r == Read::Partial && v.size == 0 && !v.final) return;  // progress only: more to come
-        echo_view(c, *b, v);
-        if (b->count) return;  // blocked: the Writable event goes on
+        p->take(v);
+        if (!drain(c, *p)) return;  // blocked: the Writable event goes on
     }
 }
 
-// Callback style: the dispatcher reads; a view pushed to the backlog is kept (it was cleared).
+// Callback style: the dispatcher reads; a view not sent at once is kept (taken) until
+// on_writable sends it.
 void on_data(void*, Conn c, ReadView& v) {
-    if (auto* b = static_cast<Backlog*>(c.user())) echo_view(c, *b, v);
+    auto* p = static_cast<Pending*>(c.user());
+    if (!p) return;
+    p->take(v);
+    (void)drain(c, *p);
 }
 
 void on_writable(void*, Conn c) {
-    if (auto* b = static_cast<Backlog*>(c.user())) (void)drain(c, *b);
+    if (auto* p = static_cast<Pending*>(c.user())) (void)drain(c, *p);
 }
 
 } // namespace
@@ -190,7 +167,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "init: %s\n", to_string(e));
         return 1;
     }
-    g_backlogs = new Backlog[cfg.max_connections];  // the application's own start-up allocation
+    g_pending = new Pending[cfg.max_connections];  // the application's own start-up allocation
     g_max_frame = cfg.ring_block_size - 14;
     ListenOptions lo;
     lo.ws.streaming = stream;
@@ -205,8 +182,8 @@ int main(int argc, char** argv) {
     std::printf("ws_echo_server: listening on %s (%s mode%s)\n", url, stream ? "streaming" : "whole-message",
                 callbacks ? ", callbacks" : "");
     std::fflush(stdout);
-    g_free = new Backlog*[cfg.max_connections];
-    for (uint32_t i = 0; i < cfg.max_connections; ++i) g_free[g_free_count++] = &g_backlogs[i];
+    g_free = new Pending*[cfg.max_connections];
+    for (uint32_t i = 0; i < cfg.max_connections; ++i) g_free[g_free_count++] = &g_pending[i];
     if (callbacks) {
         Callbacks cb;
         cb.on_open = [](void*, Conn c, const Event& ev) {

@@ -54,6 +54,7 @@ void ReadView::release() noexcept {
     if (!engine_) return;
     if (message_) {
         (void)engine_->messages.release(message_);
+        engine_->view_let_go(conn_);
     } else if (consume_) {
         ConnSlot* s = engine_->conn_from_handle(conn_);
         if (s) engine_->consume_rx(*s, consume_);

@@ -119,6 +119,9 @@ struct ConnSlot {
     uint32_t sockety = kNone;    // Protocol::Sockety: the session's index in Engine::sockety
     WsConnState ws;
     TxLoans loans;               // sent where they lie, in order with tx (core/tx_loans.hpp)
+    // A message in a message slot is out with an on_data callback: if the callback keeps it, the
+    // connection hands out nothing more until it is released or sent on (core/callbacks.cpp).
+    bool view_kept = false;
 };
 
 struct ListenerSlot {
@@ -248,6 +251,10 @@ struct Engine {
         ConnSlot& c = conns[i];
         if (c.gen != handle_gen(h) || c.state == ConnState::Invalid) return nullptr;
         return &c;
+    }
+    // A view in a message slot was released or sent on: its connection reads on.
+    void view_let_go(uint64_t conn_handle) noexcept {
+        if (ConnSlot* c = conn_from_handle(conn_handle)) c->view_kept = false;
     }
     uint32_t index_of(const ConnSlot& c) const noexcept { return static_cast<uint32_t>(&c - conns); }
     Conn conn_handle(uint32_t i) noexcept { return Conn(this, make_handle(i, conns[i].gen)); }

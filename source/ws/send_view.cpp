@@ -79,6 +79,7 @@ Error Engine::ws_send_view(ConnSlot& s, uint64_t handle, ReadView& view) noexcep
         sent = true;
     }
     if (sent) {
+        if (view.message_) view_let_go(view.conn_);
         view.clear();  // consumed, or its slot now belongs to the loan
     } else {
         const Error e = ws_send(s, op, view.data, view.size, fin);

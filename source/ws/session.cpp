@@ -573,7 +573,7 @@ static Step ws_step(Engine& e, uint32_t c, ReadView* out, Read* answer, StepMode
 Read Engine::ws_try_read(ConnSlot& s, uint64_t handle, ReadView& out) noexcept {
     const uint32_t c = index_of(s);
     out.clear();
-    if (s.rx_lent) return Read::NoData;  // release the view you hold first
+    if (s.rx_lent || s.view_kept) return Read::NoData;  // release the view you hold first
     const bool open = s.state == ConnState::Open || s.state == ConnState::Closing;
     if (!open || s.ws.phase != WsPhase::Open) {
         return s.state == ConnState::Closed || s.ws.phase == WsPhase::Failed || s.ws.phase == WsPhase::Closing

@@ -16,6 +16,9 @@
 #   py-client-stream    the same against ws_echo_server --stream, up to 16 MiB + 1
 #   node-client-whole   node ws client -> ws_echo_server, the same matrix
 #   node-client-stream  node ws client -> ws_echo_server --stream, up to 16 MiB + 1
+#   py-client-callbacks python client -> ws_echo_server --callbacks (the echo runs inside
+#                       update()), the whole-message matrix
+#   node-client-stream-callbacks  node ws client -> ws_echo_server --stream --callbacks
 #   py-server           python server <- ws_echo_client: it sends, checks every echo, pings, closes
 #   node-server         node ws server <- ws_echo_client, the same
 #   invalid-utf8-whole  invalid UTF-8 in text (and in a close reason) -> close 1007
@@ -213,9 +216,9 @@ elif [ ! -f "$NODE_MODULES/ws/package.json" ] && command -v npm >/dev/null 2>&1;
 fi
 [ -f "$NODE_MODULES/ws/package.json" ] || have_node=0
 
-PY_CASES="py-client-whole py-client-stream py-server invalid-utf8-whole invalid-utf8-stream protocol-errors-whole
+PY_CASES="py-client-whole py-client-stream py-client-callbacks py-server invalid-utf8-whole invalid-utf8-stream protocol-errors-whole
           protocol-errors-stream too-big-1000 too-big-default"
-NODE_CASES="node-client-whole node-client-stream node-server"
+NODE_CASES="node-client-whole node-client-stream node-client-stream-callbacks node-server"
 if [ -n "$missing" ]; then
     for c in $PY_CASES $NODE_CASES; do fail "$c" "not built:$missing"; done
     echo "$passed passed, $failed failed"
@@ -226,15 +229,17 @@ fi
 if [ "$have_py" -eq 1 ]; then
     client_case py-client-whole "" "$PY" "$PEERS/py_peer.py" client @URL@
     client_case py-client-stream "--stream" "$PY" "$PEERS/py_peer.py" client @URL@ --stream
+    client_case py-client-callbacks "--callbacks" "$PY" "$PEERS/py_peer.py" client @URL@
 else
-    for c in py-client-whole py-client-stream; do fail "$c" "$PY has no websockets module (apt-get install python3-websockets)"; done
+    for c in py-client-whole py-client-stream py-client-callbacks; do fail "$c" "$PY has no websockets module (apt-get install python3-websockets)"; done
 fi
 
 if [ "$have_node" -eq 1 ]; then
     client_case node-client-whole "" node "$PEERS/node_peer.js" client @URL@
     client_case node-client-stream "--stream" node "$PEERS/node_peer.js" client @URL@ --stream
+    client_case node-client-stream-callbacks "--stream --callbacks" node "$PEERS/node_peer.js" client @URL@ --stream
 else
-    for c in node-client-whole node-client-stream; do fail "$c" "node or $NODE_MODULES/ws missing (run tests/setup.sh)"; done
+    for c in node-client-whole node-client-stream node-client-stream-callbacks; do fail "$c" "node or $NODE_MODULES/ws missing (run tests/setup.sh)"; done
 fi
 
 if [ "$have_py" -eq 1 ]; then
