@@ -14,6 +14,7 @@ RAW = os.path.join(OUT, "raw")
 LIB_NAMES = {
     "raw": "raw loopback (raw_echo)",
     "raw_unmask": "raw loopback + unmasking pass (raw_echo --unmask)",
+    "raw_own": "raw + unmask, a buffer per connection (raw_echo --unmask --own-buffers)",
     "tickwire_tcp": "tickwire TCP (tcp_echo_server)",
     "tickwire": "tickwire WebSocket (ws_echo_server)",
     "tickwire_cb": "tickwire WebSocket, callbacks in update() (ws_echo_server --callbacks)",
@@ -198,6 +199,9 @@ w("Load generator: `samples/bench/echo_load.c` (plain C, epoll, no tickwire insi
   "the floor under any RFC 6455 echo, and where large messages meet it. tickwire's two servers run with "
   "512 KiB ring blocks, so that four 64 KiB messages in flight fit one read, as they fit raw_echo's 256 KiB "
   "buffer (a tickwire ring keeps 16 bytes of headroom, and WebSocket frames carry headers). "
+  "`raw_echo --unmask --own-buffers` also reads each connection into a 256 KiB buffer of its own, as a server "
+  "that frames messages must (a frame's first part stays where it was read until the rest comes), instead of "
+  "the one buffer raw_echo shares between all connections, which stays in the CPU's cache. "
   "The two tickwire WebSocket rows differ only in the loop: `update()` then `next_event()`, which reads "
   "every ready connection before the application answers any, or `update(timeout, callbacks)`, which "
   "answers each connection right after its read, while its bytes are still in the CPU cache.")

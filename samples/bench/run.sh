@@ -159,7 +159,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed
 
 # --- plan: every run, so that progress can say "i of n" ------------------------------------------
 PLAN=()
-ws_libs=(raw raw_unmask tickwire_tcp tickwire tickwire_cb)
+ws_libs=(raw raw_unmask raw_own tickwire_tcp tickwire tickwire_cb)
 [ "$HAVE_LWS" = 1 ] && ws_libs+=(lws)
 [ "$HAVE_NODE" = 1 ] && ws_libs+=(node)
 sp_libs=()
@@ -177,7 +177,7 @@ for rep in $(seq "$REPS"); do
         done
     fi
     if want mem; then
-        for lib in "${ws_libs[@]}"; do [ "$lib" = tickwire_tcp ] || [ "$lib" = raw_unmask ] || [ "$lib" = tickwire_cb ] || PLAN+=("mem $lib idle $rep"); done
+        for lib in "${ws_libs[@]}"; do [ "$lib" = tickwire_tcp ] || [ "$lib" = raw_unmask ] || [ "$lib" = raw_own ] || [ "$lib" = tickwire_cb ] || PLAN+=("mem $lib idle $rep"); done
     fi
     if want tls; then
         for s in $TLS_SCENARIOS; do
@@ -245,6 +245,7 @@ ws_server_cmd() { # LIB PORT
     case $1 in
     raw) echo "$TOOLS/raw_echo $2" ;;
     raw_unmask) echo "$TOOLS/raw_echo $2 --unmask" ;;
+    raw_own) echo "$TOOLS/raw_echo $2 --unmask --own-buffers" ;;
     tickwire_tcp) echo "$BIN/tcp_echo_server --port $2" ;;
     tickwire) echo "$BIN/ws_echo_server --port $2" ;;
     tickwire_cb) echo "$BIN/ws_echo_server --callbacks --port $2" ;;
@@ -264,7 +265,7 @@ ws_load_args() {
 
 run_ws() { # LIB SCENARIO TAGS
     local mode=
-    case $1 in raw | raw_unmask | tickwire_tcp) mode=--raw ;; esac
+    case $1 in raw | raw_unmask | raw_own | tickwire_tcp) mode=--raw ;; esac
     # shellcheck disable=SC2046
     start_server "$PORT" $(ws_server_cmd "$1" "$PORT") || { record "$3" ""; return; }
     # shellcheck disable=SC2046
