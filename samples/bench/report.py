@@ -521,7 +521,7 @@ if sizes:
     plots = ", ".join(f"'{dat}' using 1:{i + 2} with linespoints lw 2 title '{LIB_NAMES.get(l, l)}'"
                       for i, l in enumerate(ws_libs))
     if gnuplot("throughput.png", "set title 'Echo throughput by message size (MB/s of payload, one direction)'\n"
-               "set logscale xy\nset xlabel 'message size (bytes)'\nset ylabel 'MB/s'\nset key right bottom box opaque\n"
+               "set logscale xy\nset xlabel 'message size (bytes)'\nset ylabel 'MB/s'\nset key below box maxrows 4\n"
                "set xrange [8:2097152]\n"
                "set grid\nset datafile missing 'NaN'\nset xtics ('16' 16, '1 KiB' 1024, '64 KiB' 65536, '1 MiB' 1048576)\n"
                f"plot {plots}\n"):
