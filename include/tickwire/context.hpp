@@ -324,7 +324,8 @@ public:
     void dispatch(const Callbacks& cb) noexcept;
     // update() with the callbacks run inside it: each connection's events go to `cb` right after
     // its bytes are read, and what the callbacks send to that connection is written before the
-    // next connection is read. Bytes are then read, handled and sent while they are still in the
+    // next connection is read (what they send to others, such as a relay, before update()
+    // returns). Bytes are then read, handled and sent while they are still in the
     // CPU cache; update() + dispatch() reads every ready connection before the application
     // answers any (README.md "Speed" has both). Events of other sources (timers, accepts) go to
     // `cb` too, in queue order. The callbacks may do anything the application may do between

@@ -430,6 +430,7 @@ struct Engine {
     // they send to that connection is written at once (Context::update(timeout, callbacks)).
     Error update(int timeout_ms, const Callbacks* cb) noexcept;
     void write_ready(uint32_t c) noexcept;
+    void write_listed() noexcept;
     void run_deadline(uint32_t record) noexcept;
 };
 

@@ -99,6 +99,8 @@ Error Engine::update(int timeout_ms, const Callbacks* cb) noexcept {
         }
     }
 
+    if (cb) write_listed();
+
     if (sp_serviced) sp_service_all();  // SP devices move what arrived; draining sockets close
 
     for (;;) {
@@ -111,6 +113,26 @@ Error Engine::update(int timeout_ms, const Callbacks* cb) noexcept {
     if (cb) dispatch_events(*this, *cb);
     in_update = false;
     return Error::Ok;
+}
+
+// With callbacks, what they sent to other connections than the one they were called for (a
+// relay, a broadcast) leaves in this update too, not a frame later. Those connections stay
+// listed: reading them is for the next update, as for any connection listed during this one.
+void Engine::write_listed() noexcept {
+    for (uint32_t n = work.size(); n > 0; --n) {
+        uint32_t c;
+        if (!work.pop(c)) break;
+        ConnSlot& s = conns[c];
+        s.flags &= static_cast<uint16_t>(~kConnListed);
+        if ((s.state != ConnState::Open && s.state != ConnState::Closing) || (s.flags & kConnInGraveyard)) {
+            list(c);
+            continue;
+        }
+        write_ready(c);
+        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) continue;
+        update_interest(c);
+        list(c);
+    }
 }
 
 void Engine::run_deadline(uint32_t rec) noexcept {

@@ -147,6 +147,63 @@ TW_TEST(callbacks_in_update_echo_leaves_in_the_same_update) {
     CHECK_EQ(s.ctx.stats().message_slots_in_use, 0u);
 }
 
+// What a callback sends to another connection (a relay) leaves in the same update as well.
+TW_TEST(callbacks_in_update_relay_leaves_in_the_same_update) {
+    platform::fault::disable();  // as above: sockets that take what they are given
+    struct Relay {
+        Context ctx;
+        Conn conns[2];
+        int accepted = 0;
+        int relayed = 0;
+        Callbacks cb;
+    } r;
+    r.cb.user = &r;
+    r.cb.on_open = [](void* u, Conn c, const Event& e) {
+        auto* x = static_cast<Relay*>(u);
+        if (e.type == EventType::Accepted && x->accepted < 2) x->conns[x->accepted++] = c;
+    };
+    r.cb.on_data = [](void* u, Conn c, ReadView& v) {
+        auto* x = static_cast<Relay*>(u);
+        const Conn to = c == x->conns[0] ? x->conns[1] : x->conns[0];
+        if (to.send_binary(v.data, v.size) == Error::Ok) ++x->relayed;
+    };
+    REQUIRE_EQ(r.ctx.init(small_config()), Error::Ok);
+    auto l = r.ctx.listen("ws://127.0.0.1:0");
+    REQUIRE(l);
+    char url[64];
+    std::snprintf(url, sizeof url, "ws://127.0.0.1:%u/", r.ctx.listener_port(l.value));
+    Client a, b;
+    REQUIRE_EQ(a.ctx.init(small_config()), Error::Ok);
+    REQUIRE_EQ(b.ctx.init(small_config()), Error::Ok);
+    auto da = a.ctx.dial(url);
+    REQUIRE(da);
+    a.conn = da.value;
+    // b dials only once a is accepted, so that conns[0] is a's.
+    for (int i = 0; i < 3000 && !(a.connected && r.accepted == 1); ++i) {
+        REQUIRE_EQ(r.ctx.update(0, r.cb), Error::Ok);
+        REQUIRE(a.update());
+    }
+    auto db = b.ctx.dial(url);
+    REQUIRE(db);
+    b.conn = db.value;
+    for (int i = 0; i < 3000 && !(b.connected && r.accepted == 2); ++i) {
+        REQUIRE_EQ(r.ctx.update(0, r.cb), Error::Ok);
+        REQUIRE(b.update());
+    }
+    REQUIRE_EQ(r.accepted, 2);
+    const std::string m = payload(9, 20000);
+    REQUIRE_EQ(a.conn.send_binary(m.data(), m.size()), Error::Ok);
+    for (int i = 0; i < 3000 && r.relayed == 0; ++i) {
+        REQUIRE_EQ(r.ctx.update(0, r.cb), Error::Ok);
+        REQUIRE(a.update());
+    }
+    REQUIRE_EQ(r.relayed, 1);
+    // From here only b moves.
+    for (int i = 0; i < 3000 && b.received.empty(); ++i) REQUIRE(b.update());
+    REQUIRE_EQ(b.received.size(), 1u);
+    CHECK(b.received[0] == m);
+}
+
 TW_TEST(callbacks_in_update_may_not_call_update_or_shutdown) {
     Server s;
     Client c;
