@@ -116,6 +116,13 @@ bool run(Server& s, Client& c, Pred done) {
     return done();
 }
 
+// One binary message of `part` twice, sent as two fragments: the server assembles it in a
+// message slot.
+bool send_twice_as_fragments(Client& c, const std::string& part) {
+    return c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), false) == Error::Ok &&
+           c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), true) == Error::Ok;
+}
+
 // After the first message was kept: 50 more turns of both sides, time for the second message
 // to arrive, and on_data still saw only the first.
 bool still_paused(Server& s, Client& c) {
@@ -245,8 +252,7 @@ TW_TEST(callbacks_a_kept_slot_view_pauses_the_connection_until_sent_on) {
     REQUIRE(connect(s, c));
     s.keep_first = true;
     const std::string part = payload(5, 3000);
-    REQUIRE_EQ(c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), false), Error::Ok);
-    REQUIRE_EQ(c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), true), Error::Ok);
+    REQUIRE(send_twice_as_fragments(c, part));
     REQUIRE_EQ(c.conn.send_text("second"), Error::Ok);
     REQUIRE(run(s, c, [&] { return s.seen.size() == 1; }));
     REQUIRE(still_paused(s, c));
@@ -283,8 +289,7 @@ TW_TEST(callbacks_release_a_message_slot_the_callback_left) {
     Client c;
     REQUIRE(connect(s, c));
     const std::string part = payload(4, 3000);
-    REQUIRE_EQ(c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), false), Error::Ok);
-    REQUIRE_EQ(c.conn.send_fragment(DataKind::Binary, part.data(), part.size(), true), Error::Ok);
+    REQUIRE(send_twice_as_fragments(c, part));
     REQUIRE(run(s, c, [&] { return s.seen.size() == 1; }));
     CHECK(s.seen[0] == part + part);
     CHECK_EQ(s.ctx.stats().message_slots_in_use, 0u);
