@@ -431,6 +431,7 @@ struct Engine {
     Error update(int timeout_ms, const Callbacks* cb) noexcept;
     void write_ready(uint32_t c) noexcept;
     void write_listed() noexcept;
+    bool write_now(uint32_t c) noexcept;
     void run_deadline(uint32_t record) noexcept;
 };
 

@@ -91,11 +91,7 @@ Error Engine::update(int timeout_ms, const Callbacks* cb) noexcept {
             // The bytes just read are still in the CPU cache: the application handles them now,
             // and its answer leaves while they still are. Later, both would come from memory.
             dispatch_events(*this, *cb);
-            const ConnSlot& s = conns[c];
-            if ((s.state == ConnState::Open || s.state == ConnState::Closing) && !(s.flags & kConnInGraveyard)) {
-                write_ready(c);
-                if (s.state != ConnState::Closed && !(s.flags & kConnInGraveyard)) update_interest(c);
-            }
+            (void)write_now(c);
         }
     }
 
@@ -124,15 +120,20 @@ void Engine::write_listed() noexcept {
         if (!work.pop(c)) break;
         ConnSlot& s = conns[c];
         s.flags &= static_cast<uint16_t>(~kConnListed);
-        if ((s.state != ConnState::Open && s.state != ConnState::Closing) || (s.flags & kConnInGraveyard)) {
-            list(c);
-            continue;
-        }
-        write_ready(c);
-        if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) continue;
-        update_interest(c);
-        list(c);
+        if (write_now(c)) list(c);
     }
+}
+
+// Writes what the connection has queued now rather than at the next update, while its bytes
+// are still in the CPU cache and the peer still waits for them. False when the write ended the
+// connection (a connection not open for writing is left as it is).
+bool Engine::write_now(uint32_t c) noexcept {
+    ConnSlot& s = conns[c];
+    if ((s.state != ConnState::Open && s.state != ConnState::Closing) || (s.flags & kConnInGraveyard)) return true;
+    write_ready(c);
+    if (s.state == ConnState::Closed || (s.flags & kConnInGraveyard)) return false;
+    update_interest(c);
+    return true;
 }
 
 void Engine::run_deadline(uint32_t rec) noexcept {
