@@ -17,8 +17,12 @@
  *
  * Output, one line:  RESULT mode=ws conns=.. msgs_per_s=.. mb_per_s=.. p50_us=.. p99_us=..
  *   p999_us=.. errors=.. client_cpu=.. server_cpu=.. server_rss_kb=.. msgs=.. machine_busy_cpus=..
+ *   client_sleeps=..
  * (machine_busy_cpus: CPUs the whole machine kept busy in the window, softirq included; minus the
- * client and the server, what other work took)
+ * client and the server, what other work took. client_sleeps: how often this client found nothing
+ * to read and slept (voluntary context switches in the window). Each time, the server's next send
+ * has to wake it, which the server pays for, and dearly in a VM, where waking an idle virtual CPU
+ * is a trip through the hypervisor.)
  * (idle: RESULT mode=idle open=.. failed=.. rss_before_kb=.. rss_after_kb=.. bytes_per_conn=..)
  * Exit status: 0 ok, 1 errors, 2 usage, 3 could not connect.
  *
@@ -142,6 +146,12 @@ static double self_cpu(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static long self_sleeps(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_nvcsw;
 }
 
 static void build_tape(void) {
@@ -418,12 +428,14 @@ int main(int argc, char** argv) {
     g_win_end = g_win_start + (int64_t)(secs * 1e9);
     int in_window = 0;
     double cli_cpu0 = 0, cli_cpu1 = 0, busy0 = 0;
+    long sleeps0 = 0;
     static uint8_t buf[RX_BUF];
     while (!g_errors) {
         int64_t t = now_ns();
         if (!in_window && t >= g_win_start) {
             in_window = 1;
             cli_cpu0 = self_cpu();
+            sleeps0 = self_sleeps();
             busy0 = machine_busy();
             if (server_pid) proc_stat(server_pid, &srv_cpu0, &rss0);
         }
@@ -443,13 +455,15 @@ int main(int argc, char** argv) {
     double wall = (double)(now_ns() - g_win_start) / 1e9;
     if (wall > secs) wall = secs;
     cli_cpu1 = self_cpu();
+    const long sleeps = self_sleeps() - sleeps0;
     double busy = wall > 0 ? (machine_busy() - busy0) / wall : 0;
     if (server_pid) proc_stat(server_pid, &srv_cpu1, &rss1);
     double rate = wall > 0 ? (double)g_msgs / wall : 0;
     printf("RESULT mode=%s conns=%d depth=%d size=%zu msgs_per_s=%.0f mb_per_s=%.2f p50_us=%.1f p99_us=%.1f p999_us=%.1f"
-           " errors=%llu client_cpu=%.2f server_cpu=%.2f server_rss_kb=%ld msgs=%llu machine_busy_cpus=%.2f\n",
+           " errors=%llu client_cpu=%.2f server_cpu=%.2f server_rss_kb=%ld msgs=%llu machine_busy_cpus=%.2f"
+           " client_sleeps=%ld\n",
            g_raw ? "raw" : "ws", conns, g_depth, g_size, rate, rate * (double)g_size / 1e6, hist_pct(0.50), hist_pct(0.99),
            hist_pct(0.999), (unsigned long long)g_errors, wall > 0 ? (cli_cpu1 - cli_cpu0) / wall : 0,
-           server_pid && wall > 0 ? (srv_cpu1 - srv_cpu0) / wall : 0, rss1, (unsigned long long)g_msgs, busy);
+           server_pid && wall > 0 ? (srv_cpu1 - srv_cpu0) / wall : 0, rss1, (unsigned long long)g_msgs, busy, sleeps);
     return g_errors ? 1 : 0;
 }
