@@ -2,11 +2,15 @@
 // echoing them), fed fuzzed bytes from loopback TCP clients through the real core (poller, rings,
 // pools, handshake, frame reader, close handshake, timers).
 //
-// Input layout: byte 0 picks a prelude: 0 none (the bytes are the HTTP head and what follows),
-// 1 a valid upgrade request, so that the rest is read as frames. Byte 1 picks how many clients
-// (1..3) share the input and byte 2 the write chunk size; the rest is split among the clients
-// in turn. After the bytes, each client either half-closes or resets; the server then runs until
-// every connection is gone.
+// Input layout: byte 0's bits pick how the server runs. Bit 0, the prelude: none (the bytes are
+// the HTTP head and what follows) or a valid upgrade request, so that the rest is read as frames.
+// Bit 1: update(timeout, callbacks) instead of update() then next_event(). Bit 2: echo with
+// send_view (sent where the message lies: tx loans, a ring block changing sides, a message slot
+// lent) instead of send_message (a copy). Bit 3: keep every other view until after the next
+// update (the connection pauses; the view is released late, maybe after its connection closed).
+// Byte 1 picks how many clients (1..3) share the input and byte 2 the write chunk size; the rest
+// is split among the clients in turn. After the bytes, each client either half-closes or resets;
+// the server then runs until every connection is gone.
 //
 // Invariants checked after every input (abort() on violation):
 //   - every connection closes: none is left open after its peer went away;
@@ -33,6 +37,9 @@ namespace {
 Context* g_ctx = nullptr;
 uint16_t g_port = 0;
 uint64_t g_accepted = 0, g_closed = 0;  // events seen
+bool g_callbacks = false, g_send_view = false, g_keep = false;  // this input's choices (byte 0)
+ReadView g_kept[8];                      // views kept past their turn, released after an update
+unsigned g_kept_count = 0, g_views_seen = 0;
 
 void check(bool ok, const char* what) {
     if (ok) return;
@@ -40,26 +47,54 @@ void check(bool ok, const char* what) {
     std::abort();
 }
 
+// Echoes one whole message, or keeps the view (bit 3: every other one) for one update.
+void echo(Conn c, ReadView& v) {
+    if (g_keep && (g_views_seen++ & 1) && g_kept_count < 8) {
+        g_kept[g_kept_count++] = v;
+        v.clear();
+        return;
+    }
+    if (!g_send_view || c.send_view(v) != Error::Ok) (void)c.send_message(v.kind, v.data, v.size);
+    // A callback leaves the view as it is: the dispatcher releases it when on_data returns.
+    if (!g_callbacks) v.release();  // nothing left to do when send_view took it
+}
+
 void serve_events() {
     Event ev;
     while (g_ctx->next_event(ev)) {
         if (ev.type == EventType::Accepted) ++g_accepted;
         if (ev.type == EventType::Closed) ++g_closed;
-        if (ev.type != EventType::Data) continue;
+        if (ev.type != EventType::Data && ev.type != EventType::Writable) continue;
         ReadView v;
         for (int i = 0; i < 64; ++i) {  // echo what arrives, like an application would
-            const Read r = ev.conn.try_read(v);
-            if (r != Read::Message) break;
-            (void)ev.conn.send_message(v.kind, v.data, v.size);
-            v.release();
+            if (ev.conn.try_read(v) != Read::Message) break;
+            echo(ev.conn, v);
         }
     }
 }
 
+Callbacks make_callbacks() {
+    Callbacks cb;
+    cb.on_open = [](void*, Conn, const Event& e) { g_accepted += e.type == EventType::Accepted; };
+    cb.on_close = [](void*, Conn, const Event& e) { g_closed += e.type == EventType::Closed; };
+    cb.on_data = [](void*, Conn c, ReadView& v) {
+        if (v.first && v.final) echo(c, v);  // whole messages only (the listener assembles them)
+    };
+    return cb;
+}
+
 void pump(int rounds) {
+    static const Callbacks cb = make_callbacks();
     for (int i = 0; i < rounds; ++i) {
-        check(g_ctx->update(0) == Error::Ok, "update() failed");
-        serve_events();
+        if (g_callbacks) {
+            check(g_ctx->update(0, cb) == Error::Ok, "update(callbacks) failed");
+        } else {
+            check(g_ctx->update(0) == Error::Ok, "update() failed");
+            serve_events();
+        }
+        // Kept views go back late: their connection may have closed meanwhile.
+        for (unsigned k = 0; k < g_kept_count; ++k) g_kept[k].release();
+        g_kept_count = 0;
     }
 }
 
@@ -111,6 +146,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!g_ctx) setup();
     if (size < 3 || size > 16384) return 0;
     const bool upgrade = data[0] & 1;
+    g_callbacks = data[0] & 2;
+    g_send_view = data[0] & 4;
+    g_keep = data[0] & 8;
     const int clients = 1 + data[1] % 3;
     const size_t chunk = 1 + data[2] % 64 * 16;
     const bool graceful = data[2] & 0x80;
