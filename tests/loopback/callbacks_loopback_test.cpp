@@ -182,22 +182,17 @@ TW_TEST(callbacks_in_update_relay_leaves_in_the_same_update) {
     Client a, b;
     REQUIRE_EQ(a.ctx.init(small_config()), Error::Ok);
     REQUIRE_EQ(b.ctx.init(small_config()), Error::Ok);
-    auto da = a.ctx.dial(url);
-    REQUIRE(da);
-    a.conn = da.value;
-    // b dials only once a is accepted, so that conns[0] is a's.
-    for (int i = 0; i < 3000 && !(a.connected && r.accepted == 1); ++i) {
-        REQUIRE_EQ(r.ctx.update(0, r.cb), Error::Ok);
-        REQUIRE(a.update());
-    }
-    auto db = b.ctx.dial(url);
-    REQUIRE(db);
-    b.conn = db.value;
-    for (int i = 0; i < 3000 && !(b.connected && r.accepted == 2); ++i) {
-        REQUIRE_EQ(r.ctx.update(0, r.cb), Error::Ok);
-        REQUIRE(b.update());
-    }
-    REQUIRE_EQ(r.accepted, 2);
+    // One client dials and is accepted before the next dials, so that conns[0] is a's.
+    auto dial_accepted = [&](Client& c, int accepted) {
+        auto d = c.ctx.dial(url);
+        if (!d) return false;
+        c.conn = d.value;
+        for (int i = 0; i < 3000 && !(c.connected && r.accepted == accepted); ++i)
+            if (r.ctx.update(0, r.cb) != Error::Ok || !c.update()) return false;
+        return c.connected && r.accepted == accepted;
+    };
+    REQUIRE(dial_accepted(a, 1));
+    REQUIRE(dial_accepted(b, 2));
     const std::string m = payload(9, 20000);
     REQUIRE_EQ(a.conn.send_binary(m.data(), m.size()), Error::Ok);
     for (int i = 0; i < 3000 && r.relayed == 0; ++i) {
